@@ -1,0 +1,116 @@
+"""Inbox processing: ``drain_inbox`` leases a channel's due events and applies them one by one.
+
+Each event gets its own transaction, and its status is written in that same transaction, so an
+event is applied exactly once or not at all. Effects on Redis (dirty stock marks, outbound jobs)
+happen after the commit; if they are lost, the reconcile pass finds the difference in the database.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from datetime import timedelta
+
+from marshmallow import ValidationError
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from connector import inbox
+from connector.db import transaction
+from connector.errors import PermanentError, TransientError
+from connector.models import Channel, InboxEvent, utcnow
+from workers import context
+from workers.effects import Effects
+from workers.queue import drain_flag, enqueue_intent, mark_dirty, queue
+from workers.woocommerce_events import handle_woo_event
+
+log = logging.getLogger(__name__)
+BACKOFF = (2, 5, 15, 60, 300, 900, 1800, 3600)
+
+
+HANDLERS = {"woocommerce": handle_woo_event}
+
+
+def drain_inbox(channel_id: int) -> str:
+    """Job: process every due event of one channel, oldest first, within a time budget."""
+    cfg, redis = context.settings(), context.redis()
+    redis.delete(drain_flag(channel_id), drain_flag(channel_id) + ":later")
+    done, started = 0, time.monotonic()
+    while time.monotonic() - started < cfg.drain_time_budget:
+        with transaction(context.engine()) as session:
+            ids = inbox.claim(session, channel_id, cfg.drain_batch, cfg.event_claim_seconds)
+        if not ids:
+            break
+        for event_id in ids:
+            process_event(event_id)
+            done += 1
+    _reschedule_if_waiting(channel_id)
+    return f"{done} events processed"
+
+
+def _reschedule_if_waiting(channel_id: int) -> None:
+    """Events not yet due (backoff, product grace) get a delayed drain instead of a busy loop."""
+    with transaction(context.engine()) as session:
+        due = inbox.next_due_at(session, channel_id)
+        name = session.get(Channel, channel_id).name
+    if due is None:
+        return
+    delay = max((due - utcnow()).total_seconds(), 0) + 0.5
+    redis = context.redis()
+    if redis.set(drain_flag(channel_id) + ":later", 1, nx=True, ex=int(delay) + 30):
+        queue(redis, "ingest").enqueue_in(
+            _seconds(delay), "workers.ingest.drain_inbox", channel_id,
+            description=f"process delayed events from {name}", result_ttl=300)
+
+
+def _seconds(delay: float) -> timedelta:
+    return timedelta(seconds=delay)
+
+
+def process_event(event_id: int) -> str:
+    """Apply one inbox event; returns its final status. Never raises for a bad event."""
+    cfg = context.settings()
+    try:
+        with transaction(context.engine()) as session:
+            event = session.get(InboxEvent, event_id)
+            if event is None or event.status != "received":
+                return "skipped"
+            channel = session.get(Channel, event.channel_id)
+            status, note, effects = HANDLERS[event.source](session, channel, event, cfg)
+            inbox.finish(session, event, status, note or None)
+    except (TransientError, OperationalError, IntegrityError) as exc:
+        return _postpone(event_id, exc, cfg.event_max_attempts)
+    except (PermanentError, ValidationError, ValueError, KeyError) as exc:
+        return _fail(event_id, _describe(exc))
+    except Exception as exc:  # noqa: BLE001 - a bad event must be parked, never lost
+        log.exception("event %s: unexpected error", event_id)
+        return _fail(event_id, f"internal error ({type(exc).__name__}); see worker log")
+    _after_commit(effects)
+    return status
+
+
+def _describe(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        return "payload rejected: " + json.dumps(exc.messages, ensure_ascii=False, sort_keys=True)[:1000]
+    return f"{type(exc).__name__}: {exc}"[:1000]
+
+
+def _postpone(event_id: int, exc: Exception, max_attempts: int) -> str:
+    with transaction(context.engine()) as session:
+        event = session.get(InboxEvent, event_id)
+        delay = BACKOFF[min(event.attempts, len(BACKOFF) - 1)]
+        inbox.postpone(session, event, f"{type(exc).__name__}: {str(exc)[:300]}", delay, max_attempts)
+        return event.status
+
+
+def _fail(event_id: int, error: str) -> str:
+    with transaction(context.engine()) as session:
+        inbox.finish(session, session.get(InboxEvent, event_id), "failed", error)
+    return "failed"
+
+
+def _after_commit(effects: Effects) -> None:
+    redis = context.redis()
+    mark_dirty(redis, effects.dirty, effects.force)
+    for intent_id, description in effects.intents:
+        enqueue_intent(redis, intent_id, description)
