@@ -25,8 +25,8 @@ def _build_transitions() -> dict[str, frozenset[str]]:
     table: dict[str, frozenset[str]] = {}
     for current, rank in RANK.items():
         forward = {s for s, r in RANK.items() if r >= rank and s != current}
-        exits = {"cancelled"} if rank < RANK["shipped"] else {"returned"}
-        table[current] = frozenset(forward | exits | ({"returned"} if rank >= RANK["paid"] else set()))
+        exits = {"cancelled", "returned"} if rank < RANK["shipped"] else {"returned"}
+        table[current] = frozenset(forward | exits)
     table["cancelled"] = frozenset()
     table["returned"] = frozenset()
     return table

@@ -36,7 +36,7 @@ class ApplyResult:
 
 def lock_order(session: Session, channel_id: int, external_id: str) -> Order | None:
     return session.scalar(
-        select(Order).where(Order.channel_id == channel_id, Order.external_id == external_id).with_for_update()
+        select(Order).where(Order.channel_id == channel_id, Order.external_id == external_id).with_for_update(of=Order)
     )
 
 
