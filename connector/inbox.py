@@ -64,6 +64,14 @@ def claim(session: Session, channel_id: int, limit: int, lease_seconds: int) -> 
     return list(session.scalars(select(InboxEvent.id).where(InboxEvent.claim_token == token).order_by(InboxEvent.id)))
 
 
+def claim_one(session: Session, event_id: int, lease_seconds: int) -> bool:
+    """Lease one specific event (a replay or a single-event job); False if it is not due or taken."""
+    now = utcnow()
+    result = session.execute(update(InboxEvent).where(InboxEvent.id == event_id, _due(now))
+                             .values(claim_expires_at=now + timedelta(seconds=lease_seconds)))
+    return result.rowcount == 1
+
+
 def next_due_at(session: Session, channel_id: int) -> datetime | None:
     """When the earliest postponed event of a channel becomes due (for rescheduling a drain)."""
     return session.scalar(

@@ -42,7 +42,7 @@ def drain_inbox(channel_id: int) -> str:
         if not ids:
             break
         for event_id in ids:
-            process_event(event_id)
+            apply_event(event_id)
             done += 1
     _reschedule_if_waiting(channel_id)
     return f"{done} events processed"
@@ -68,7 +68,15 @@ def _seconds(delay: float) -> timedelta:
 
 
 def process_event(event_id: int) -> str:
-    """Apply one inbox event; returns its final status. Never raises for a bad event."""
+    """Job: lease and apply one specific event (used when a single event is queued on its own)."""
+    with transaction(context.engine()) as session:
+        if not inbox.claim_one(session, event_id, context.settings().event_claim_seconds):
+            return "not due or already taken"
+    return apply_event(event_id)
+
+
+def apply_event(event_id: int) -> str:
+    """Apply one leased inbox event; returns its final status. Never raises for a bad event."""
     cfg = context.settings()
     try:
         with transaction(context.engine()) as session:
