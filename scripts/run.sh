@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Run Stockbridge on embedded defaults: SQLite under var/, a private Redis with AOF, web + workers + scheduler.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+source "$ROOT/scripts/setup.sh"
+cd "$ROOT"
+mkdir -p var
+if [ -z "${STOCKBRIDGE_REDIS_URL:-}" ]; then
+  STOCKBRIDGE_REDIS_URL="$("$ROOT/scripts/private_redis.sh")"; export STOCKBRIDGE_REDIS_URL
+fi
+if [ -z "${STOCKBRIDGE_ADMIN_TOKEN:-}" ]; then
+  [ -f var/admin-token ] || python -c 'import secrets; print(secrets.token_urlsafe(24))' > var/admin-token
+  STOCKBRIDGE_ADMIN_TOKEN="$(cat var/admin-token)"; export STOCKBRIDGE_ADMIN_TOKEN
+  echo "admin token (API bearer / console login): stored in var/admin-token"
+fi
+exec stockbridge run "$@"

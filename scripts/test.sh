@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# The whole test suite on a fresh Debian machine: installs what it needs, then runs pytest.
+# Tests start their own private redis-server; PostgreSQL is used too when reachable on 127.0.0.1:5432.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+source "$ROOT/scripts/setup.sh" test
+cd "$ROOT"
+exec python -m pytest -q "$@"
