@@ -31,13 +31,13 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from console.api import bp as api_bp
+    import console
     from webhooks.shops import ShopDirectory
     from webhooks.woocommerce import bp as woo_bp
 
     app.extensions["stockbridge.shops"] = ShopDirectory(app.extensions["stockbridge.engine"])
     app.register_blueprint(woo_bp, url_prefix="/webhooks/woocommerce")
-    app.register_blueprint(api_bp, url_prefix="/api")
+    console.init_app(app)
 
     @app.get("/healthz")
     def healthz():

@@ -12,6 +12,8 @@ so a lost flag or job delays work but never loses it.
 
 from __future__ import annotations
 
+import time
+
 from redis import Redis
 from rq import Queue
 from rq.exceptions import DuplicateJobError
@@ -52,6 +54,11 @@ def dirty_key(channel_id: int, force: bool = False) -> str:
     return f"sb:dirty:{'force:' if force else ''}{channel_id}"
 
 
+def dirty_since_key(channel_id: int) -> str:
+    """When each dirty SKU first became dirty (for the propagation-delay histogram)."""
+    return f"sb:dirty-since:{channel_id}"
+
+
 def push_flag(channel_id: int) -> str:
     return f"sb:push:{channel_id}"
 
@@ -60,11 +67,14 @@ def mark_dirty(redis: Redis, pairs: list[tuple[int, str]], force: set[tuple[int,
     """Record that these (channel id, SKU) figures may have changed and make sure pushers run."""
     if not pairs and not force:
         return
+    now = time.time()
     pipe = redis.pipeline(transaction=False)
     for channel_id, sku in pairs:
         pipe.sadd(dirty_key(channel_id), sku)
+        pipe.hsetnx(dirty_since_key(channel_id), sku, now)
     for channel_id, sku in force:
         pipe.sadd(dirty_key(channel_id, force=True), sku)
+        pipe.hsetnx(dirty_since_key(channel_id), sku, now)
     pipe.execute()
     for channel_id in sorted({c for c, _ in pairs} | {c for c, _ in force}):
         trigger_push(redis, channel_id)

@@ -10,6 +10,7 @@ channel at a time (a Redis lock), so an older figure can never overtake a newer 
 from __future__ import annotations
 
 import logging
+import time
 from collections import defaultdict
 
 from sqlalchemy import select
@@ -20,7 +21,8 @@ from connector.models import Channel, Listing, utcnow
 from connector.stock import figure_for
 from mappers import woocommerce as woo
 from workers import context
-from workers.queue import dirty_key, push_flag, trigger_push
+from workers import metrics_store
+from workers.queue import dirty_key, dirty_since_key, push_flag, trigger_push
 from workers.woocommerce_events import client_for
 
 log = logging.getLogger(__name__)
@@ -32,31 +34,45 @@ def push_channel(channel_id: int) -> str:
     redis = context.redis()
     redis.delete(push_flag(channel_id))
     with redis.lock(f"sb:push-lock:{channel_id}", timeout=LOCK_TIMEOUT, blocking_timeout=LOCK_TIMEOUT):
-        skus, forced = _pop_dirty(redis, channel_id)
+        skus, forced, since = _pop_dirty(redis, channel_id)
         if not skus:
             return "nothing to push"
         try:
             sent = _push(channel_id, skus, forced)
         except StockbridgeError:
-            _restore_dirty(redis, channel_id, skus, forced)
+            _restore_dirty(redis, channel_id, skus, forced, since)
             raise
+        _observe_propagation(redis, channel_id, sent, since)
     if redis.scard(dirty_key(channel_id)) or redis.scard(dirty_key(channel_id, force=True)):
         trigger_push(redis, channel_id)
-    return f"{sent} figures sent"
+    return f"{len(sent)} figures sent"
 
 
-def _pop_dirty(redis, channel_id: int) -> tuple[set[str], set[str]]:
+def _pop_dirty(redis, channel_id: int) -> tuple[set[str], set[str], dict[str, float]]:
+    """Take the dirty SKUs (plain and forced) and when each became dirty, atomically."""
+    keys = (dirty_key(channel_id), dirty_key(channel_id, force=True), dirty_since_key(channel_id))
     pipe = redis.pipeline()
-    for key in (dirty_key(channel_id), dirty_key(channel_id, force=True)):
-        pipe.smembers(key)
-        pipe.delete(key)
-    plain, _, forced, _ = pipe.execute()
+    pipe.smembers(keys[0])
+    pipe.smembers(keys[1])
+    pipe.hgetall(keys[2])
+    pipe.delete(*keys)
+    plain, forced, since, _ = pipe.execute()
     forced = {s.decode() for s in forced}
-    return {s.decode() for s in plain} | forced, forced
+    return {s.decode() for s in plain} | forced, forced, {k.decode(): float(v) for k, v in since.items()}
 
 
-def _restore_dirty(redis, channel_id: int, skus: set[str], forced: set[str]) -> None:
+def _observe_propagation(redis, channel_id: int, sent: set[str], since: dict[str, float]) -> None:
+    now, pipe = time.time(), redis.pipeline(transaction=False)
+    for sku in sent:
+        if sku in since:
+            metrics_store.observe(redis, "propagation_seconds", now - since[sku], pipe=pipe, channel=str(channel_id))
+    pipe.execute()
+
+
+def _restore_dirty(redis, channel_id: int, skus: set[str], forced: set[str], since: dict[str, float]) -> None:
     pipe = redis.pipeline()
+    for sku, first in since.items():
+        pipe.hsetnx(dirty_since_key(channel_id), sku, first)
     if skus - forced:
         pipe.sadd(dirty_key(channel_id), *(skus - forced))
     if forced:
@@ -64,13 +80,13 @@ def _restore_dirty(redis, channel_id: int, skus: set[str], forced: set[str]) -> 
     pipe.execute()
 
 
-def _push(channel_id: int, skus: set[str], forced: set[str]) -> int:
+def _push(channel_id: int, skus: set[str], forced: set[str]) -> set[str]:
     with transaction(context.engine()) as session:
         channel = session.get(Channel, channel_id)
         plan = _plan(session, channel, skus, forced)
         client = client_for(channel, context.settings()) if plan else None
     if not plan:
-        return 0
+        return set()
     results = {}
     try:
         for parent, items in plan.items():
@@ -80,8 +96,7 @@ def _push(channel_id: int, skus: set[str], forced: set[str]) -> int:
     except StockbridgeError as exc:
         _record_channel(channel_id, error=f"{type(exc).__name__}: {exc}")
         raise
-    _record_results(channel_id, results)
-    return len(results)
+    return _record_results(channel_id, results)
 
 
 def _plan(session, channel: Channel, skus: set[str], forced: set[str]) -> dict[int | None, list[tuple]]:
@@ -99,8 +114,9 @@ def _plan(session, channel: Channel, skus: set[str], forced: set[str]) -> dict[i
     return plan
 
 
-def _record_results(channel_id: int, results: dict[int, tuple[int, dict | None]]) -> None:
-    now = utcnow()
+def _record_results(channel_id: int, results: dict[int, tuple[int, dict | None]]) -> set[str]:
+    """Store what each listing now shows; returns the SKUs the channel accepted."""
+    now, accepted = utcnow(), set()
     with transaction(context.engine()) as session:
         for listing_id, (figure, error) in results.items():
             listing = session.get(Listing, listing_id)
@@ -108,8 +124,10 @@ def _record_results(channel_id: int, results: dict[int, tuple[int, dict | None]]
                 listing.push_error = f"{error.get('code')}: {error.get('message')}"[:500]
                 continue
             listing.last_pushed, listing.last_pushed_at, listing.push_error = figure, now, None
+            accepted.add(listing.sku)
         channel = session.get(Channel, channel_id)
         channel.last_success_at = now
+    return accepted
 
 
 def _record_channel(channel_id: int, error: str) -> None:

@@ -12,7 +12,7 @@ import json
 
 from sqlalchemy.orm import Session
 
-from connector import intents
+from connector import alerts, intents
 from connector.clients.woocommerce import WooCommerceClient, WooSettings
 from connector.errors import NotFound
 from connector.models import Channel, InboxEvent
@@ -51,6 +51,7 @@ def _order(session: Session, channel: Channel, event: InboxEvent, payload: dict,
     if result.outcome == "stale":
         return "stale", result.note, effects
     effects.touch(session, result.touched_skus)
+    _raise_order_alerts(session, channel, result)
     if result.short_skus:
         intent = intents.ensure(session, kind="woo_order_note", channel=channel, order=result.order,
                                 key=f"oos-note:{result.order.id}:{','.join(sorted(result.short_skus))}",
@@ -58,6 +59,22 @@ def _order(session: Session, channel: Channel, event: InboxEvent, payload: dict,
         if intent.status == "pending":
             effects.intents.append((intent.id, f"add out-of-stock note to {channel.name} order {canon.number}"))
     return "processed", _order_note(result), effects
+
+
+def _raise_order_alerts(session: Session, channel: Channel, result) -> None:
+    order, label = result.order, f"{channel.name} order {result.order.number}"
+    if result.short_skus:
+        alerts.raise_alert(session, kind="out_of_stock", key=f"oos:{order.id}", channel_id=channel.id,
+                           order_id=order.id, message=f"{label}: not enough stock for {', '.join(sorted(result.short_skus))}")
+    else:
+        alerts.resolve(session, f"oos:{order.id}")
+    if result.unknown_skus:
+        alerts.raise_alert(session, kind="unknown_sku", key=f"unknown-sku:{order.id}", channel_id=channel.id,
+                           order_id=order.id, message=f"{label}: unknown SKU {', '.join(sorted(result.unknown_skus))}")
+    for flag in order.flags or []:
+        if flag.startswith("unknown_status:"):
+            alerts.raise_alert(session, kind="unknown_status", key=f"status:{order.id}:{flag}", channel_id=channel.id,
+                               order_id=order.id, message=f"{label}: unknown status {flag.split(':', 1)[1]!r}")
 
 
 def _order_note(result) -> str:

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: e9426c45d8a3
+Revision ID: 47ab65bd77d6
 Revises: 
-Create Date: 2026-11-22 08:23:01.603392
+Create Date: 2026-11-22 08:28:52.993898
 """
 from alembic import op
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 import connector.models
 
 
-revision = 'e9426c45d8a3'
+revision = '47ab65bd77d6'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -43,6 +43,16 @@ def upgrade() -> None:
     sa.CheckConstraint('reserved >= 0', name='ck_stock_reserved_nonneg'),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('sku', 'warehouse', name='uq_stock_sku_wh')
+    )
+    op.create_table('checkpoints',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('channel_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('name', sa.String(length=64), nullable=False),
+    sa.Column('value', sa.JSON(), nullable=False),
+    sa.Column('updated_at', connector.models.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['channel_id'], ['channels.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('channel_id', 'name', name='uq_checkpoint')
     )
     op.create_table('inbox_events',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -110,6 +120,26 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('channel_id', 'external_id', name='uq_order_channel_ext')
     )
+    op.create_table('alerts',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('key', sa.String(length=200), nullable=False),
+    sa.Column('kind', sa.String(length=64), nullable=False),
+    sa.Column('channel_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('order_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('message', sa.Text(), nullable=False),
+    sa.Column('count', sa.Integer(), nullable=False),
+    sa.Column('created_at', connector.models.UTCDateTime(), nullable=False),
+    sa.Column('last_seen_at', connector.models.UTCDateTime(), nullable=False),
+    sa.Column('last_sent_at', connector.models.UTCDateTime(), nullable=True),
+    sa.Column('resolved_at', connector.models.UTCDateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['channel_id'], ['channels.id'], ),
+    sa.ForeignKeyConstraint(['order_id'], ['orders.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('key', name='uq_alert_key')
+    )
+    with op.batch_alter_table('alerts', schema=None) as batch_op:
+        batch_op.create_index('ix_alert_open', ['resolved_at', 'id'], unique=False)
+
     op.create_table('intents',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('key', sa.String(length=200), nullable=False),
@@ -197,6 +227,10 @@ def downgrade() -> None:
     op.drop_table('stock_journal')
     op.drop_table('order_lines')
     op.drop_table('intents')
+    with op.batch_alter_table('alerts', schema=None) as batch_op:
+        batch_op.drop_index('ix_alert_open')
+
+    op.drop_table('alerts')
     op.drop_table('orders')
     with op.batch_alter_table('listings', schema=None) as batch_op:
         batch_op.drop_index('ix_listing_ref')
@@ -206,6 +240,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_inbox_pending')
 
     op.drop_table('inbox_events')
+    op.drop_table('checkpoints')
     op.drop_table('stock_items')
     op.drop_table('channels')
     # ### end Alembic commands ###
