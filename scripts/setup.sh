@@ -37,4 +37,6 @@ if [ ! -f "$stamp" ]; then
 fi
 
 if ! command -v redis-server >/dev/null && [ -z "${STOCKBRIDGE_REDIS_URL:-}" ]; then apt_install redis-server; fi
+# Browser tests drive Debian's chromium through Playwright (no browser download); labels need glyph fonts.
+if [ "$EXTRAS" = test ] && ! command -v chromium >/dev/null; then apt_install chromium fonts-dejavu-core; fi
 export PATH="$VENV/bin:$PATH"
