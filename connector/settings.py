@@ -29,8 +29,8 @@ class Settings:
     max_body_bytes: int = 2 * 1024 * 1024
     hold_minutes: int = 60
     event_max_attempts: int = 8
-    event_claim_seconds: int = 60
-    drain_batch: int = 200
+    event_claim_seconds: int = 15
+    drain_batch: int = 20
     drain_time_budget: float = 20.0
     echo_window_seconds: int = 120
     manual_edit_policy: str = "accept"

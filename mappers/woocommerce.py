@@ -8,6 +8,8 @@ without an offset. Unknown fields are ignored: WooCommerce adds fields in every 
 
 from __future__ import annotations
 
+import hashlib
+import json
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
@@ -213,3 +215,24 @@ class DeletedSchema(_Base):
 
 def deleted_id(payload: dict) -> int:
     return DeletedSchema().load(payload)["id"]
+
+
+def inbox_key(topic: str, body: dict, raw: bytes, delivery_id: str) -> str:
+    """DESIGN section 5: (topic, resource id, ``date_modified_gmt``) plus a digest of the content.
+
+    The digest is taken over the parsed body re-serialised canonically, so the same order state
+    fetched by the catch-up poll (plain JSON) and delivered by a webhook (PHP-escaped JSON) share a
+    key, while two different bodies modified in the same second (``date_modified_gmt`` has second
+    resolution) do not. Bodies without a modification time (``order.deleted`` is ``{"id":N}``) add
+    the delivery id, since the same body legitimately repeats after a restore.
+    """
+    resource = str(body.get("id", ""))
+    modified = body.get("date_modified_gmt")
+    if modified:
+        return f"{topic}:{resource}:{modified}:{content_digest(body)}"
+    return f"{topic}:{resource}:{hashlib.sha256(raw).hexdigest()[:24]}:{delivery_id}"
+
+
+def content_digest(body: dict) -> str:
+    canonical = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:24]

@@ -10,7 +10,6 @@ WooCommerce disables a webhook after 7 failures in a row and never retries.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import re
@@ -22,6 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from connector import inbox
 from connector.models import utcnow
+from mappers import woocommerce as woo
 from webhooks.signing import woo_signature_valid
 from workers.queue import trigger_drain
 
@@ -37,21 +37,6 @@ PRODUCT_GRACE_SECONDS = 3
 
 def _reply(status: int, message: str, **extra):
     return jsonify({"status": status, "message": message, **extra}), status
-
-
-def dedup_key(topic: str, body: dict, raw: bytes, delivery_id: str) -> str:
-    """DESIGN section 5: (topic, resource id, ``date_modified_gmt``) plus a body digest.
-
-    The digest keeps two different bodies modified in the same second apart (``date_modified_gmt``
-    has second resolution). Bodies without a modification time (``order.deleted`` is ``{"id":N}``)
-    add the delivery id, since the same body legitimately repeats after a restore.
-    """
-    digest = hashlib.sha256(raw).hexdigest()[:24]
-    modified = body.get("date_modified_gmt") if isinstance(body, dict) else None
-    resource = str(body.get("id", "")) if isinstance(body, dict) else ""
-    if modified:
-        return f"{topic}:{resource}:{modified}:{digest}"
-    return f"{topic}:{resource}:{digest}:{delivery_id}"
 
 
 @bp.post("/<shop_name>")
@@ -85,7 +70,7 @@ def _store(shop, topic: str, body: dict, raw: bytes):
     try:
         event_id = inbox.record(
             current_app.extensions["stockbridge.engine"], channel_id=shop.id, source="woocommerce", topic=topic or "?",
-            resource_id=str(body.get("id", "")), dedup_key=dedup_key(topic, body, raw, meta["delivery_id"]),
+            resource_id=str(body.get("id", "")), dedup_key=woo.inbox_key(topic, body, raw, meta["delivery_id"]),
             body=raw, meta=meta, status="received" if handled else "ignored",
             error=None if handled else f"topic {topic or '(none)'} is not handled", not_before=grace)
     except SQLAlchemyError:

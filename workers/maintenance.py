@@ -18,7 +18,7 @@ from connector.stock import listings_for
 from workers import context
 from workers.queue import drain_flag, mark_dirty, trigger_drain
 
-SWEEP_AGE_SECONDS = 20
+SWEEP_AGE_SECONDS = 15
 
 
 def sweep_inbox() -> str:
@@ -64,4 +64,4 @@ def reconcile_figures() -> str:
 
 
 #: (job, interval in seconds) for the one scheduler process.
-SCHEDULE = ((sweep_inbox, 10), (expire_holds, 30), (reconcile_figures, 60))
+SCHEDULE = ((sweep_inbox, 5), (expire_holds, 30), (reconcile_figures, 15))
