@@ -160,9 +160,13 @@ def run(host: str, port: int, worker_count: int) -> None:
     run_all(host=host, port=port, worker_count=worker_count)
 
 
-from connector.cli_events import events  # noqa: E402  (registers the events group)
+from connector.cli_events import events  # noqa: E402
+from connector.cli_shop import catalog_group, reconcile, shop_connect  # noqa: E402
 
 main.add_command(events)
+main.add_command(catalog_group)
+main.add_command(reconcile)
+shop.add_command(shop_connect)
 
 
 if __name__ == "__main__":

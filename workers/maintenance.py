@@ -61,7 +61,3 @@ def reconcile_figures() -> str:
         pairs = drifted_listings(session)
     mark_dirty(context.redis(), pairs)
     return f"{len(pairs)} figures re-queued"
-
-
-#: (job, interval in seconds) for the one scheduler process.
-SCHEDULE = ((sweep_inbox, 5), (expire_holds, 30), (reconcile_figures, 15))

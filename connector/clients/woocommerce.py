@@ -19,6 +19,7 @@ import requests
 from woocommerce import API
 
 from connector.clients.http import raise_for_response, translate_exceptions
+from connector.errors import PermanentError
 
 BATCH_LIMIT = 100
 
@@ -95,3 +96,60 @@ class WooCommerceClient:
         if variation_id and str(variation_id) != "0":
             return self._call("get", f"products/{product_id}/variations/{variation_id}").json()
         return self._call("get", f"products/{product_id}").json()
+
+    def probe(self) -> None:
+        """Check keys and identity: ``GET /products?per_page=1``.
+
+        Raises AuthError (keys refused), TransientError (unreachable) or NotAWooCommerceShop (the URL
+        answers, but not with WooCommerce's REST API: no ``/wp-json/wc/v3``, or HTML instead of JSON).
+        """
+        response = self._call_raw("get", "products", params={"per_page": 1})
+        if response.status_code == 404:
+            raise NotAWooCommerceShop(f"{self.settings.url} has no /wp-json/wc/v3 (is WooCommerce installed "
+                                      "with pretty permalinks?)")
+        raise_for_response(response, "WooCommerce GET products")
+        if "json" not in response.headers.get("Content-Type", "") or not isinstance(_json_or_none(response), list):
+            raise NotAWooCommerceShop(f"{self.settings.url} answered, but not like a WooCommerce REST API")
+
+    def _call_raw(self, method: str, endpoint: str, params: dict | None = None) -> requests.Response:
+        with translate_exceptions(f"WooCommerce {method.upper()} {endpoint}"):
+            return getattr(self.api, method)(endpoint, params=params or {})
+
+    def list_webhooks(self) -> list[dict]:
+        """``GET /webhooks`` (all pages)."""
+        return [hook for page in self.iter_pages("webhooks") for hook in page]
+
+    def create_webhook(self, body: dict) -> dict:
+        """``POST /webhooks``; WooCommerce pings the delivery URL and rejects private/odd-port URLs (fact 16)."""
+        return self._call("post", "webhooks", body, idempotent=False).json()
+
+    def update_webhook(self, webhook_id: int, changes: dict) -> dict:
+        """``PUT /webhooks/<id>`` (re-enable with ``{"status": "active"}``)."""
+        return self._call("put", f"webhooks/{webhook_id}", changes).json()
+
+    def iter_orders_modified_after(self, since_iso_gmt: str) -> Iterator[list[dict]]:
+        """``GET /orders?modified_after=..&dates_are_gmt=true&orderby=modified&order=asc`` page by page."""
+        params = {"modified_after": since_iso_gmt, "dates_are_gmt": "true", "orderby": "modified", "order": "asc"}
+        return self.iter_pages("orders", params)
+
+    def products_page(self, page: int, per_page: int = 100) -> tuple[list[dict], int, int]:
+        """One page of ``GET /products``: (items, total items, total pages)."""
+        response = self._call("get", "products", params={"page": page, "per_page": per_page, "orderby": "id",
+                                                          "order": "asc"})
+        return response.json(), int(response.headers.get("X-WP-Total", 0) or 0), \
+            int(response.headers.get("X-WP-TotalPages", 1) or 1)
+
+    def variations(self, parent_id: int) -> list[dict]:
+        """Every variation of a variable product (``GET /products/<id>/variations``, all pages)."""
+        return [v for page in self.iter_pages(f"products/{parent_id}/variations") for v in page]
+
+
+class NotAWooCommerceShop(PermanentError):
+    """The URL answers, but it is not a WooCommerce REST API."""
+
+
+def _json_or_none(response: requests.Response):
+    try:
+        return response.json()
+    except ValueError:
+        return None
