@@ -7,5 +7,7 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     from console.api import bp as api_bp
+    from console.metrics import bp as metrics_bp
 
     app.register_blueprint(api_bp, url_prefix="/api")
+    app.register_blueprint(metrics_bp)

@@ -108,3 +108,20 @@ def test_replay_of_a_processed_event_is_stale_safe(api, engine):
     assert replayed["status"] == "stale"
     assert api.get("/api/orders/shop1/77", headers=AUTH).json["status"] == "cancelled"
     assert api.get("/api/stock/SKU-1", headers=AUTH).json["available"] == 3
+
+
+def test_metrics_in_prometheus_format(api):
+    from prometheus_client.parser import text_string_to_metric_families
+
+    assert api.get("/metrics").status_code == 401
+    deliver(api, "shop1", "order.created", woo_order(78, "processing", [("SKU-1", 5)]))  # short: refused
+    drain()
+    response = api.get("/metrics", headers=AUTH)
+    assert response.status_code == 200
+    families = {f.name: f for f in text_string_to_metric_families(response.get_data(as_text=True))}
+    inbox = {tuple(sorted(s.labels.items())): s.value for s in families["stockbridge_inbox_events"].samples}
+    assert inbox[(("source", "woocommerce"), ("status", "processed"), ("topic", "order.created"))] == 2
+    assert families["stockbridge_oversell_refusals"].samples[0].value == 1
+    assert any(s.name == "stockbridge_job_run_seconds_count" and s.value >= 1
+               for s in families["stockbridge_job_run_seconds"].samples)
+    assert {s.labels["queue"] for s in families["stockbridge_queue_depth"].samples} == {"stock", "ingest", "outbound"}

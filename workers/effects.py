@@ -14,6 +14,7 @@ class Effects:
     dirty: list[tuple[int, str]] = field(default_factory=list)
     force: set[tuple[int, str]] = field(default_factory=set)
     intents: list[tuple[int, str]] = field(default_factory=list)
+    refusals: int = 0
 
     def touch(self, session: Session, skus: set[str]) -> None:
         """Every channel listing one of ``skus`` must hear the new figure."""

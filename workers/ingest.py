@@ -19,7 +19,7 @@ from connector import inbox
 from connector.db import transaction
 from connector.errors import PermanentError, TransientError
 from connector.models import Channel, InboxEvent, utcnow
-from workers import context
+from workers import context, metrics_store
 from workers.effects import Effects
 from workers.queue import drain_flag, enqueue_intent, mark_dirty, queue
 from workers.woocommerce_events import handle_woo_event
@@ -122,3 +122,5 @@ def _after_commit(effects: Effects) -> None:
     mark_dirty(redis, effects.dirty, effects.force)
     for intent_id, description in effects.intents:
         enqueue_intent(redis, intent_id, description)
+    if effects.refusals:
+        metrics_store.increment(redis, "oversell_refusals", effects.refusals)

@@ -10,11 +10,14 @@ warm shutdown: the current job finishes first.
 from __future__ import annotations
 
 import logging
+import time
+from datetime import timezone
 
 from rq import SimpleWorker
+from redis.exceptions import RedisError
 from rq.cron import CronScheduler
 
-from workers import context
+from workers import context, metrics_store
 from workers.catch_up import catch_up_all
 from workers.drift import drift_check_all
 from workers.maintenance import expire_holds, reconcile_figures, sweep_inbox
@@ -27,9 +30,32 @@ WORKER_TTL = 30
 MAINTENANCE_INTERVAL = 10
 
 
+class StockbridgeWorker(SimpleWorker):
+    """A SimpleWorker that records each job's queue wait and run time (``/metrics``)."""
+
+    def perform_job(self, job, queue) -> bool:
+        started = time.time()
+        try:
+            return super().perform_job(job, queue)
+        finally:
+            self._observe(job, queue, started)
+
+    def _observe(self, job, queue, started: float) -> None:
+        try:
+            pipe = self.connection.pipeline(transaction=False)
+            if job.enqueued_at:
+                wait = max(started - job.enqueued_at.replace(tzinfo=timezone.utc).timestamp(), 0.0)
+                metrics_store.observe(self.connection, "job_wait_seconds", wait, pipe=pipe, queue=queue.name)
+            metrics_store.observe(self.connection, "job_run_seconds", time.time() - started, pipe=pipe,
+                                  queue=queue.name)
+            pipe.execute()
+        except RedisError:
+            pass  # statistics only
+
+
 def build_worker(name: str | None = None) -> SimpleWorker:
     redis = context.redis()
-    return SimpleWorker([queue(redis, q) for q in QUEUE_NAMES], connection=redis, name=name,
+    return StockbridgeWorker([queue(redis, q) for q in QUEUE_NAMES], connection=redis, name=name,
                         exception_handlers=[obey_retry_rules], worker_ttl=WORKER_TTL,
                         maintenance_interval=MAINTENANCE_INTERVAL, default_result_ttl=300)
 

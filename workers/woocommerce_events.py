@@ -52,6 +52,7 @@ def _order(session: Session, channel: Channel, event: InboxEvent, payload: dict,
         return "stale", result.note, effects
     effects.touch(session, result.touched_skus)
     _raise_order_alerts(session, channel, result)
+    effects.refusals = len(result.short_skus)
     if result.short_skus:
         intent = intents.ensure(session, kind="woo_order_note", channel=channel, order=result.order,
                                 key=f"oos-note:{result.order.id}:{','.join(sorted(result.short_skus))}",
