@@ -153,11 +153,14 @@ def scheduler() -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, type=int, show_default=True)
 @click.option("--workers", "worker_count", default=2, type=int, show_default=True)
-def run(host: str, port: int, worker_count: int) -> None:
+@click.option("--demo/--no-demo", default=None,
+              help="Start the sandbox shop with orders (default: only when no shop is configured).")
+@click.option("--demo-port", default=8089, show_default=True)
+def run(host: str, port: int, worker_count: int, demo: bool | None, demo_port: int) -> None:
     """Migrate, then run the web server, WORKERS workers and the scheduler until interrupted."""
     from connector.supervisor import run_all
 
-    run_all(host=host, port=port, worker_count=worker_count)
+    run_all(host=host, port=port, worker_count=worker_count, demo=demo, demo_port=demo_port)
 
 
 from connector.cli_events import events  # noqa: E402

@@ -14,7 +14,7 @@ import sys
 import time
 
 from connector.migrate import upgrade
-from connector.settings import load_settings
+from connector.settings import default_data_dir, load_settings
 
 RESTART_PAUSE = 2.0
 
@@ -26,10 +26,41 @@ def _commands(host: str, port: int, worker_count: int) -> list[list[str]]:
     return commands
 
 
-def run_all(*, host: str, port: int, worker_count: int) -> None:
+def _start(command: list[str]) -> subprocess.Popen:
+    """Start a child; the demo sandbox's request log goes to var/demo-sandbox.log, not the terminal."""
+    if "sandbox.woocommerce" not in command:
+        return subprocess.Popen(command)
+    log_dir = default_data_dir()
+    log_dir.mkdir(parents=True, exist_ok=True)
+    log = open(log_dir / "demo-sandbox.log", "ab")  # noqa: SIM115 - owned by the child for its lifetime
+    return subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+
+
+def _needs_demo(demo: bool | None) -> bool:
+    if demo is not None:
+        return demo
+    from sqlalchemy import func, select
+
+    from connector.db import get_engine
+    from connector.models import Channel
+
+    with get_engine(load_settings().database_url).connect() as conn:
+        return conn.execute(select(func.count()).select_from(Channel)).scalar_one() == 0
+
+
+def run_all(*, host: str, port: int, worker_count: int, demo: bool | None = None, demo_port: int = 8089) -> None:
     upgrade(load_settings().database_url)
     commands = _commands(host, port, worker_count)
-    children = [subprocess.Popen(cmd) for cmd in commands]
+    with_demo = _needs_demo(demo)
+    if with_demo:
+        from connector.demo import sandbox_command
+
+        commands.append(sandbox_command(demo_port, trickle_seconds=5))
+    children = [_start(cmd) for cmd in commands]
+    if with_demo:
+        from connector.demo import onboard
+
+        onboard(f"http://127.0.0.1:{demo_port}", f"http://{host}:{port}")
     stopping = False
 
     def stop(_signum, _frame):
@@ -46,7 +77,7 @@ def run_all(*, host: str, port: int, worker_count: int) -> None:
             if child.poll() is not None and not stopping:
                 print(f"process {' '.join(commands[i][3:5])} exited ({child.returncode}); restarting", flush=True)
                 time.sleep(RESTART_PAUSE)
-                children[i] = subprocess.Popen(commands[i])
+                children[i] = _start(commands[i])
     for child in children:
         child.terminate()
     for child in children:
