@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 PREFIX = "STOCKBRIDGE_"
-SECRET_FIELDS = {"admin_token", "console_password", "secret_key"}
+SECRET_FIELDS = {"admin_token", "console_password", "secret_key", "smtp_password"}
 
 
 def default_data_dir() -> Path:
@@ -36,7 +36,14 @@ class Settings:
     manual_edit_policy: str = "accept"
     push_batch_size: int = 100
     http_timeout: float = 30.0
-    queue_prefix: str = ""
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_starttls: str = "auto"
+    alert_from: str = "stockbridge@localhost"
+    alert_to: str = ""
+    alert_repeat_minutes: int = 60
     extra: dict = field(default_factory=dict)
 
     def __repr__(self) -> str:

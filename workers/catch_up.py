@@ -24,6 +24,7 @@ from connector.onboarding import delivery_url, ours
 from mappers import woocommerce as woo
 from workers import context
 from workers.queue import trigger_drain
+from workers.stock_push import record_channel_error
 from workers.woocommerce_events import client_for
 
 log = logging.getLogger(__name__)
@@ -88,6 +89,7 @@ def _advance(channel_id: int, newest: datetime) -> None:
             cp.value = {"gmt": newest.isoformat()}
         channel = session.get(Channel, channel_id)
         channel.last_success_at = utcnow()
+        alerts.resolve(session, f"channel-failing:{channel_id}")
 
 
 def check_webhooks(channel_id: int) -> list[str]:
@@ -125,5 +127,4 @@ def _record_webhooks(channel_id: int, hooks: list[dict], revived: list[str]) -> 
 def _record_failure(channel_id: int, exc: StockbridgeError) -> None:
     log.warning("catch-up for channel %s failed: %s", channel_id, type(exc).__name__)
     with transaction(context.engine()) as session:
-        channel = session.get(Channel, channel_id)
-        channel.last_error, channel.last_error_at = f"catch-up: {exc}"[:500], utcnow()
+        record_channel_error(session, session.get(Channel, channel_id), f"catch-up: {exc}")

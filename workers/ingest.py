@@ -15,7 +15,7 @@ from datetime import timedelta
 from marshmallow import ValidationError
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from connector import inbox
+from connector import alerts, inbox
 from connector.db import transaction
 from connector.errors import PermanentError, TransientError
 from connector.models import Channel, InboxEvent, utcnow
@@ -113,7 +113,11 @@ def _postpone(event_id: int, exc: Exception, max_attempts: int) -> str:
 
 def _fail(event_id: int, error: str) -> str:
     with transaction(context.engine()) as session:
-        inbox.finish(session, session.get(InboxEvent, event_id), "failed", error)
+        event = session.get(InboxEvent, event_id)
+        inbox.finish(session, event, "failed", error)
+        channel = session.get(Channel, event.channel_id)
+        alerts.raise_alert(session, kind="event_failed", key=f"event-failed:{channel.id}", channel_id=channel.id,
+                           message=f"{channel.name}: event #{event.id} ({event.topic}) failed and waits for a replay")
     return "failed"
 
 

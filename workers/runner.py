@@ -18,6 +18,7 @@ from redis.exceptions import RedisError
 from rq.cron import CronScheduler
 
 from workers import context, metrics_store
+from workers.alerts import send_alerts
 from workers.catch_up import catch_up_all
 from workers.drift import drift_check_all
 from workers.maintenance import expire_holds, reconcile_figures, sweep_inbox
@@ -25,7 +26,8 @@ from workers.queue import QUEUE_NAMES, queue
 from workers.retry import obey_retry_rules
 
 #: (job, interval in seconds) for the one scheduler process.
-SCHEDULE = ((sweep_inbox, 5), (expire_holds, 30), (reconcile_figures, 15), (catch_up_all, 60), (drift_check_all, 900))
+SCHEDULE = ((sweep_inbox, 5), (expire_holds, 30), (reconcile_figures, 15), (catch_up_all, 60),
+            (drift_check_all, 900), (send_alerts, 60))
 WORKER_TTL = 30
 MAINTENANCE_INTERVAL = 10
 

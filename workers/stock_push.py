@@ -15,6 +15,7 @@ from collections import defaultdict
 
 from sqlalchemy import select
 
+from connector import alerts
 from connector.db import transaction
 from connector.errors import StockbridgeError
 from connector.models import Channel, Listing, utcnow
@@ -127,10 +128,17 @@ def _record_results(channel_id: int, results: dict[int, tuple[int, dict | None]]
             accepted.add(listing.sku)
         channel = session.get(Channel, channel_id)
         channel.last_success_at = now
+        alerts.resolve(session, f"channel-failing:{channel_id}")
     return accepted
 
 
 def _record_channel(channel_id: int, error: str) -> None:
     with transaction(context.engine()) as session:
-        channel = session.get(Channel, channel_id)
-        channel.last_error, channel.last_error_at = error[:500], utcnow()
+        record_channel_error(session, session.get(Channel, channel_id), error)
+
+
+def record_channel_error(session, channel: Channel, error: str) -> None:
+    """Remember a channel's last error for the console and raise (or bump) its "failing" alert."""
+    channel.last_error, channel.last_error_at = error[:500], utcnow()
+    alerts.raise_alert(session, kind="channel_failing", key=f"channel-failing:{channel.id}", channel_id=channel.id,
+                       message=f"{channel.name}: calls are failing ({error[:200]})")
