@@ -121,9 +121,11 @@ def stock_show(sku: str) -> None:
 @click.option("--threads", default=4, type=int, show_default=True)
 def web(host: str, port: int, web_workers: int, threads: int) -> None:
     """Serve the webhook receivers, API and console with gunicorn."""
+    from connector.logging_setup import configure
     from connector.server import serve
     from webhooks import create_app
 
+    configure()
     try:
         create_app()  # fail fast on missing secrets, before gunicorn forks
     except ConfigurationError as exc:

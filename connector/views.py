@@ -191,3 +191,15 @@ def event_row(event: InboxEvent, channel_name: str | None = None) -> dict:
     return {"id": event.id, "channel": channel_name, "topic": event.topic, "resource_id": event.resource_id,
             "status": event.status, "error": event.error, "attempts": event.attempts,
             "received_at": _iso(event.received_at), "processed_at": _iso(event.processed_at)}
+
+
+def event_view(session: Session, event_id: int) -> dict | None:
+    """One inbox event: its row, delivery metadata and the ledger changes it caused (never its body)."""
+    event = session.get(InboxEvent, event_id)
+    if event is None:
+        return None
+    view = event_row(event, channel_names(session).get(event.channel_id))
+    journal = session.scalars(select(JournalEntry).where(JournalEntry.event_id == event_id).order_by(JournalEntry.id))
+    view.update(source=event.source, meta=dict(event.meta or {}), body_bytes=len(event.body or b""),
+                not_before=_iso(event.not_before), journal=[dict(_journal_row(session, j), sku=j.sku) for j in journal])
+    return view

@@ -9,7 +9,6 @@ warm shutdown: the current job finishes first.
 
 from __future__ import annotations
 
-import logging
 import time
 from datetime import timezone
 
@@ -17,6 +16,7 @@ from rq import SimpleWorker
 from redis.exceptions import RedisError
 from rq.cron import CronScheduler
 
+from connector.logging_setup import configure as configure_logging
 from workers import context, metrics_store
 from workers.alerts import send_alerts
 from workers.catch_up import catch_up_all
@@ -63,7 +63,7 @@ def build_worker(name: str | None = None) -> SimpleWorker:
 
 
 def run_worker(burst: bool = False, name: str | None = None) -> bool:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    configure_logging()
     return build_worker(name).work(burst=burst, with_scheduler=True, logging_level="INFO")
 
 
@@ -75,5 +75,5 @@ def build_scheduler() -> CronScheduler:
 
 
 def run_scheduler() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    configure_logging()
     build_scheduler().start()
