@@ -31,6 +31,7 @@ class CanonicalOrder:
     total: Decimal
     updated_at: datetime | None
     lines: tuple[CanonicalLine, ...] = ()
+    placed_at: datetime | None = None
     payment_method: str = ""
     transaction_id: str = ""
     cod_amount: Decimal | None = None

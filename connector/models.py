@@ -113,6 +113,7 @@ class Order(Base):
     delivery: Mapped[dict] = mapped_column(JSON, default=dict)
     flags: Mapped[list] = mapped_column(JSON, default=list)
     source_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    placed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     channel: Mapped[Channel] = relationship(lazy="joined")

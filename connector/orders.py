@@ -135,6 +135,7 @@ def _copy_fields(order: Order, canon: CanonicalOrder, payment_status: str) -> No
     order.payment_method, order.transaction_id, order.cod_amount = canon.payment_method, canon.transaction_id, canon.cod_amount
     order.buyer, order.shipping_address, order.delivery = canon.buyer, canon.shipping_address, canon.delivery
     order.payment_status = payment_status
+    order.placed_at = order.placed_at or canon.placed_at or utcnow()
     if canon.updated_at and (order.source_updated_at is None or canon.updated_at > order.source_updated_at):
         order.source_updated_at = canon.updated_at
 

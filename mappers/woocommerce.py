@@ -110,6 +110,7 @@ class OrderSchema(_Base):
     currency = fields.String(load_default="", validate=validate.Length(max=3))
     total = WooDecimal(load_default=None)
     date_modified_gmt = WooDateTime(load_default=None)
+    date_created_gmt = WooDateTime(load_default=None)
     payment_method = fields.String(load_default="")
     transaction_id = fields.String(load_default="", allow_none=True)
     billing = fields.Nested(AddressSchema, load_default=dict)
@@ -164,6 +165,7 @@ def order_from_woo(payload: dict) -> CanonicalOrder:
         currency=data["currency"].upper(),
         total=total,
         updated_at=data["date_modified_gmt"],
+        placed_at=data["date_created_gmt"],
         lines=tuple(_line(item) for item in data["line_items"]),
         payment_method=data["payment_method"],
         transaction_id=data["transaction_id"] or "",

@@ -60,3 +60,33 @@ def test_without_smtp_alerts_stay_on_the_console(env):
     from workers.alerts import send_alerts
 
     assert "not configured" in send_alerts()
+
+
+def test_deadline_breach_raises_and_resolves(env, engine):
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from connector.alerts import open_alerts
+    from connector.deadlines import ROZETKA_RULE
+    from connector.models import Order, utcnow
+    from webhooks import create_app
+    from workers.deadlines import check_deadlines
+
+    with transaction(engine) as session:
+        channels.add_shop(session, "shop1", url="http://127.0.0.1:9", consumer_key="ck", consumer_secret="cs",
+                          webhook_secret=SECRET, settings={"deadline": ROZETKA_RULE})
+        ledger.set_on_hand(session, "SKU-1", 5, ledger.Cause("count"))
+    client = create_app().test_client()
+    deliver(client, "shop1", "order.created", woo_order(601, "processing", [("SKU-1", 1)]))
+    drain()
+    with transaction(engine) as session:
+        session.execute(update(Order).values(placed_at=utcnow() - timedelta(hours=25)))
+    assert check_deadlines() == "1 orders past their deadline"
+    with transaction(engine) as session:
+        assert [a.kind for a in open_alerts(session) if a.kind == "deadline_breach"] == ["deadline_breach"]
+    deliver(client, "shop1", "order.updated", woo_order(601, "completed", [("SKU-1", 1)], minute=30))
+    drain()
+    assert check_deadlines() == "0 orders past their deadline"
+    with transaction(engine) as session:
+        assert [a for a in open_alerts(session) if a.kind == "deadline_breach"] == []

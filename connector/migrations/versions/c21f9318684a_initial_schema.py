@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 47ab65bd77d6
+Revision ID: c21f9318684a
 Revises: 
-Create Date: 2026-11-22 08:28:52.993898
+Create Date: 2026-11-22 08:45:45.818676
 """
 from alembic import op
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 import connector.models
 
 
-revision = '47ab65bd77d6'
+revision = 'c21f9318684a'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -114,6 +114,7 @@ def upgrade() -> None:
     sa.Column('delivery', sa.JSON(), nullable=False),
     sa.Column('flags', sa.JSON(), nullable=False),
     sa.Column('source_updated_at', connector.models.UTCDateTime(), nullable=True),
+    sa.Column('placed_at', connector.models.UTCDateTime(), nullable=True),
     sa.Column('created_at', connector.models.UTCDateTime(), nullable=False),
     sa.Column('updated_at', connector.models.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['channel_id'], ['channels.id'], ),
