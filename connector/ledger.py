@@ -113,14 +113,7 @@ def reserve(session: Session, *, order_id: int, line_id: int, sku: str, quantity
         return LineOutcome(sku, "unchanged")
     if res is not None and res.state == "held" and res.sku == sku:
         return _resize(session, res, quantity, expires_at, cause)
-    if res is not None and res.state == "held":  # the line now points at another SKU
-        release_reservation(session, res, cause)
-    if quantity <= 0:
-        return LineOutcome(sku, "unchanged")
-    if not _take(session, sku, warehouse, quantity, cause, commit=False):
-        return _short_or_unknown(session, sku, warehouse)
-    _activate(session, res, order_id, line_id, sku, warehouse, quantity, "held", expires_at)
-    return LineOutcome(sku, "changed")
+    return _take_afresh(session, res, order_id, line_id, sku, warehouse, quantity, "held", expires_at, cause)
 
 
 def _resize(session: Session, res: Reservation, quantity: int, expires_at: datetime | None,
@@ -138,6 +131,19 @@ def _resize(session: Session, res: Reservation, quantity: int, expires_at: datet
         _give_back(session, res.sku, res.warehouse, -delta, cause, commit=False)
     res.quantity = quantity
     return LineOutcome(res.sku, "changed")
+
+
+def _take_afresh(session: Session, res: Reservation | None, order_id: int, line_id: int, sku: str, warehouse: str,
+                 quantity: int, state: str, expires_at: datetime | None, cause: Cause) -> LineOutcome:
+    """Drop whatever the line held before (another SKU or quantity), then take ``quantity`` units anew."""
+    if res is not None and res.state == "held":
+        release_reservation(session, res, cause)
+    if quantity <= 0:
+        return LineOutcome(sku, "unchanged")
+    if not _take(session, sku, warehouse, quantity, cause, commit=state == "committed"):
+        return _short_or_unknown(session, sku, warehouse)
+    _activate(session, res, order_id, line_id, sku, warehouse, quantity, state, expires_at)
+    return LineOutcome(sku, "changed")
 
 
 def _activate(session: Session, res: Reservation | None, order_id: int, line_id: int, sku: str,
@@ -164,14 +170,7 @@ def commit(session: Session, *, order_id: int, line_id: int, sku: str, quantity:
         _give_back(session, sku, res.warehouse, quantity, cause, commit=True)
         res.state, res.expires_at = "committed", None
         return LineOutcome(sku, "changed")
-    if res is not None and res.state == "held":
-        release_reservation(session, res, cause)
-    if quantity <= 0:
-        return LineOutcome(sku, "unchanged")
-    if not _take(session, sku, warehouse, quantity, cause, commit=True):
-        return _short_or_unknown(session, sku, warehouse)
-    _activate(session, res, order_id, line_id, sku, warehouse, quantity, "committed", None)
-    return LineOutcome(sku, "changed")
+    return _take_afresh(session, res, order_id, line_id, sku, warehouse, quantity, "committed", None, cause)
 
 
 def release(session: Session, *, order_id: int, line_id: int, sku: str, cause: Cause,

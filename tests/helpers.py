@@ -81,3 +81,16 @@ def drain(redis_url: str | None = None) -> None:
     from workers.runner import build_worker
 
     build_worker().work(burst=True, with_scheduler=False, logging_level="WARNING")
+
+
+def add_shop(engine, name: str = "shop1", *, stock: dict | None = None, settings: dict | None = None,
+             url: str = "http://127.0.0.1:9") -> None:
+    """A shop whose REST API is unreachable (pushes fail transiently), plus on-hand counts."""
+    from connector import channels, ledger
+    from connector.db import transaction
+
+    with transaction(engine) as session:
+        channels.add_shop(session, name, url=url, consumer_key="ck", consumer_secret="cs", webhook_secret=SECRET,
+                          settings=settings)
+        for sku, quantity in (stock or {}).items():
+            ledger.set_on_hand(session, sku, quantity, ledger.Cause("count"))

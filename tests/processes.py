@@ -8,8 +8,7 @@ import subprocess
 import sys
 import time
 
-import requests
-
+from connector.demo import wait_until_up
 from tests.conftest import ROOT, free_port
 
 CK, CS = "ck_e2e_0123456789", "cs_e2e_0123456789"
@@ -35,14 +34,7 @@ class Proc:
 
 
 def wait_http(url: str, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            requests.get(url, timeout=1)
-            return
-        except requests.RequestException:
-            time.sleep(0.1)
-    raise AssertionError(f"{url} did not come up in {timeout}s")
+    wait_until_up(url, timeout)
 
 
 def start_sandbox(*extra: str) -> tuple[Proc, str]:

@@ -5,10 +5,9 @@ from __future__ import annotations
 import pytest
 from aiosmtpd.controller import Controller
 
-from connector import channels, ledger
 from connector.db import transaction
 from tests.conftest import free_port
-from tests.helpers import SECRET, deliver, drain, woo_order
+from tests.helpers import add_shop, deliver, drain, woo_order
 
 
 class Inbox:
@@ -40,10 +39,7 @@ def test_out_of_stock_alert_is_mailed_once_per_interval(smtp, engine):
     from webhooks import create_app
     from workers.alerts import send_alerts
 
-    with transaction(engine) as session:
-        channels.add_shop(session, "shop1", url="http://127.0.0.1:9", consumer_key="ck", consumer_secret="cs",
-                          webhook_secret=SECRET)
-        ledger.set_on_hand(session, "SKU-1", 1, ledger.Cause("count"))
+    add_shop(engine, "shop1", stock={"SKU-1": 1})
     client = create_app().test_client()
     deliver(client, "shop1", "order.created", woo_order(501, "processing", [("SKU-1", 3)], name="Ołena Коваль"))
     drain()
@@ -73,10 +69,7 @@ def test_deadline_breach_raises_and_resolves(env, engine):
     from webhooks import create_app
     from workers.deadlines import check_deadlines
 
-    with transaction(engine) as session:
-        channels.add_shop(session, "shop1", url="http://127.0.0.1:9", consumer_key="ck", consumer_secret="cs",
-                          webhook_secret=SECRET, settings={"deadline": ROZETKA_RULE})
-        ledger.set_on_hand(session, "SKU-1", 5, ledger.Cause("count"))
+    add_shop(engine, "shop1", stock={"SKU-1": 5}, settings={"deadline": ROZETKA_RULE})
     client = create_app().test_client()
     deliver(client, "shop1", "order.created", woo_order(601, "processing", [("SKU-1", 1)]))
     drain()

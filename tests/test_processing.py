@@ -4,21 +4,17 @@ from __future__ import annotations
 
 import pytest
 
-from connector import channels, ledger
+from connector import ledger
 from connector.db import transaction
 from connector.views import order_view, stock_view
-from tests.helpers import SECRET, deliver, drain, woo_order, woo_product
+from tests.helpers import add_shop, deliver, drain, woo_order, woo_product
 
 
 @pytest.fixture
 def shop(env, engine):
     from webhooks import create_app
 
-    with transaction(engine) as session:
-        channels.add_shop(session, "shop1", url="http://127.0.0.1:9", consumer_key="ck_x", consumer_secret="cs_x",
-                          webhook_secret=SECRET)
-        for sku, qty in (("SKU-1", 5), ("SKU-2", 2)):
-            ledger.set_on_hand(session, sku, qty, ledger.Cause("test stock"))
+    add_shop(engine, "shop1", stock={"SKU-1": 5, "SKU-2": 2})
     return create_app().test_client()
 
 

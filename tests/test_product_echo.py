@@ -6,20 +6,17 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select, update
 
-from connector import channels, ledger
+from connector import ledger
 from connector.db import transaction
 from connector.models import InboxEvent, Listing
-from tests.helpers import SECRET, deliver, drain, woo_order, woo_product
+from tests.helpers import add_shop, deliver, drain, woo_order, woo_product
 
 
 @pytest.fixture
 def shop(env, engine):
     from webhooks import create_app
 
-    with transaction(engine) as session:
-        channels.add_shop(session, "shop1", url="http://127.0.0.1:9", consumer_key="ck", consumer_secret="cs",
-                          webhook_secret=SECRET)
-        ledger.set_on_hand(session, "MUG", 10, ledger.Cause("count"))
+    add_shop(engine, "shop1", stock={"MUG": 10})
     client = create_app().test_client()
     deliver(client, "shop1", "product.updated", woo_product(50, "MUG", 10))
     run(engine)
@@ -94,10 +91,7 @@ def test_shop_decrement_after_its_order_is_not_a_manual_edit(shop, engine):
 def test_ignore_policy_overrides_manual_edit(env, engine):
     from webhooks import create_app
 
-    with transaction(engine) as session:
-        channels.add_shop(session, "shop2", url="http://127.0.0.1:9", consumer_key="ck", consumer_secret="cs",
-                          webhook_secret=SECRET, settings={"manual_edit_policy": "ignore"})
-        ledger.set_on_hand(session, "CUP", 5, ledger.Cause("count"))
+    add_shop(engine, "shop2", stock={"CUP": 5}, settings={"manual_edit_policy": "ignore"})
     client = create_app().test_client()
     deliver(client, "shop2", "product.updated", woo_product(60, "CUP", 5))
     run(engine)

@@ -11,16 +11,14 @@ from connector import channels
 from connector.db import transaction
 from connector.models import InboxEvent
 from tests.conftest import shared_fixture
-from tests.helpers import SECRET, deliver, php_json, woo_headers, woo_order
+from tests.helpers import add_shop, deliver, php_json, woo_headers, woo_order
 
 
 @pytest.fixture
 def app(env, engine):
     from webhooks import create_app
 
-    with transaction(engine) as session:
-        channels.add_shop(session, "shop1", url="http://127.0.0.1:9", consumer_key="ck_x", consumer_secret="cs_x",
-                          webhook_secret=SECRET)
+    add_shop(engine, "shop1")
     return create_app({"max_body_bytes": 1024 * 1024})
 
 

@@ -6,20 +6,16 @@ from datetime import timedelta
 
 from sqlalchemy import update
 
-from connector import channels, ledger
 from connector.db import transaction
 from connector.models import InboxEvent, utcnow
-from tests.helpers import SECRET, deliver, drain, woo_order
+from tests.helpers import add_shop, deliver, drain, woo_order
 from tests.test_processing import levels, order
 
 
 def setup_shop(engine):
     from webhooks import create_app
 
-    with transaction(engine) as session:
-        channels.add_shop(session, "shop1", url="http://127.0.0.1:9", consumer_key="ck", consumer_secret="cs",
-                          webhook_secret=SECRET)
-        ledger.set_on_hand(session, "SKU-1", 5, ledger.Cause("count"))
+    add_shop(engine, "shop1", stock={"SKU-1": 5})
     return create_app().test_client()
 
 

@@ -8,10 +8,9 @@ import time
 import pytest
 from sqlalchemy import func, select
 
-from connector import channels, ledger
 from connector.db import transaction
 from connector.models import InboxEvent, Reservation
-from tests.helpers import SECRET, deliver, woo_order
+from tests.helpers import add_shop, deliver, woo_order
 from tests.processes import Proc, start_worker, wait_for
 
 ORDERS = 150
@@ -21,10 +20,7 @@ ORDERS = 150
 def loaded(env, engine):
     from webhooks import create_app
 
-    with transaction(engine) as session:
-        channels.add_shop(session, "shop1", url="http://127.0.0.1:9", consumer_key="ck", consumer_secret="cs",
-                          webhook_secret=SECRET)
-        ledger.set_on_hand(session, "SKU-1", 10_000, ledger.Cause("count"))
+    add_shop(engine, "shop1", stock={"SKU-1": 10_000})
     client = create_app().test_client()
     for i in range(ORDERS):
         assert deliver(client, "shop1", "order.created", woo_order(1 + i, "processing", [("SKU-1", 1)])).status_code == 200
