@@ -256,3 +256,45 @@ class Checkpoint(Base):
     name: Mapped[str] = mapped_column(String(64))
     value: Mapped[dict] = mapped_column(JSON, default=dict)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class Shipment(Base):
+    """One parcel set sent for an order. ``reference`` is ours and unique: the look-up-before-create key.
+
+    ``status``: ``intent`` (row written, carrier not called or answer unknown) -> ``created`` ->
+    ``confirmed`` (label available) -> ``in_transit`` -> ``ready_for_pickup`` -> ``delivered`` |
+    ``returned`` | ``cancelled``; ``failed`` = the carrier refused it (``error`` says why, in plain words).
+    """
+
+    __tablename__ = "shipments"
+    __table_args__ = (UniqueConstraint("reference", name="uq_shipment_reference"),
+                      Index("ix_shipment_status", "status", "carrier"))
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"))
+    reference: Mapped[str] = mapped_column(String(100))
+    carrier: Mapped[str] = mapped_column(String(32))
+    service: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(24), default="intent")
+    raw_status: Mapped[str] = mapped_column(String(64), default="")
+    carrier_ref: Mapped[str] = mapped_column(String(100), default="")
+    tracking_number: Mapped[str] = mapped_column(String(100), default="")
+    cod_amount: Mapped[Decimal | None] = mapped_column(MONEY, nullable=True)
+    request: Mapped[dict] = mapped_column(JSON, default=dict)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    tracking_pushed: Mapped[str] = mapped_column(String(100), default="")
+    printed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class Label(Base):
+    """A carrier label file fetched server-side (its URL may embed an API key), kept for printing."""
+
+    __tablename__ = "labels"
+    __table_args__ = (UniqueConstraint("shipment_id", "fmt", name="uq_label_shipment_fmt"),)
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    shipment_id: Mapped[int] = mapped_column(ForeignKey("shipments.id"))
+    fmt: Mapped[str] = mapped_column(String(8))  # pdf | zpl
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

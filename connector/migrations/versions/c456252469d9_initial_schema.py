@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: c21f9318684a
+Revision ID: c456252469d9
 Revises: 
-Create Date: 2026-11-22 08:45:45.818676
+Create Date: 2026-11-22 08:52:34.941545
 """
 from alembic import op
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 import connector.models
 
 
-revision = 'c21f9318684a'
+revision = 'c456252469d9'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -173,6 +173,31 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('order_id', 'line_key', name='uq_line_order_key')
     )
+    op.create_table('shipments',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('order_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('reference', sa.String(length=100), nullable=False),
+    sa.Column('carrier', sa.String(length=32), nullable=False),
+    sa.Column('service', sa.String(length=64), nullable=False),
+    sa.Column('status', sa.String(length=24), nullable=False),
+    sa.Column('raw_status', sa.String(length=64), nullable=False),
+    sa.Column('carrier_ref', sa.String(length=100), nullable=False),
+    sa.Column('tracking_number', sa.String(length=100), nullable=False),
+    sa.Column('cod_amount', sa.Numeric(precision=18, scale=4), nullable=True),
+    sa.Column('request', sa.JSON(), nullable=False),
+    sa.Column('error', sa.Text(), nullable=True),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('tracking_pushed', sa.String(length=100), nullable=False),
+    sa.Column('printed_at', connector.models.UTCDateTime(), nullable=True),
+    sa.Column('created_at', connector.models.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', connector.models.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['order_id'], ['orders.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('reference', name='uq_shipment_reference')
+    )
+    with op.batch_alter_table('shipments', schema=None) as batch_op:
+        batch_op.create_index('ix_shipment_status', ['status', 'carrier'], unique=False)
+
     op.create_table('stock_journal',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('sku', sa.String(length=128), nullable=False),
@@ -193,6 +218,16 @@ def upgrade() -> None:
     with op.batch_alter_table('stock_journal', schema=None) as batch_op:
         batch_op.create_index('ix_journal_sku', ['sku', 'id'], unique=False)
 
+    op.create_table('labels',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('shipment_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('fmt', sa.String(length=8), nullable=False),
+    sa.Column('content', sa.LargeBinary(), nullable=False),
+    sa.Column('created_at', connector.models.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['shipment_id'], ['shipments.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('shipment_id', 'fmt', name='uq_label_shipment_fmt')
+    )
     op.create_table('reservations',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('order_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -222,10 +257,15 @@ def downgrade() -> None:
         batch_op.drop_index('ix_reservation_expiry')
 
     op.drop_table('reservations')
+    op.drop_table('labels')
     with op.batch_alter_table('stock_journal', schema=None) as batch_op:
         batch_op.drop_index('ix_journal_sku')
 
     op.drop_table('stock_journal')
+    with op.batch_alter_table('shipments', schema=None) as batch_op:
+        batch_op.drop_index('ix_shipment_status')
+
+    op.drop_table('shipments')
     op.drop_table('order_lines')
     op.drop_table('intents')
     with op.batch_alter_table('alerts', schema=None) as batch_op:
