@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from connector.models import Alert, utcnow
 
 KINDS = ("out_of_stock", "unknown_sku", "unknown_status", "deadline_breach", "webhook_disabled",
-         "channel_failing", "event_failed", "credentials_expiring")
+         "channel_failing", "event_failed", "credentials_expiring", "shipment_failed")
 
 
 def raise_alert(session: Session, *, kind: str, key: str, message: str, channel_id: int | None = None,

@@ -188,6 +188,17 @@ def release_reservation(session: Session, res: Reservation, cause: Cause, state:
     res.state, res.expires_at = state, None
 
 
+def return_to_stock(session: Session, *, order_id: int, line_id: int, cause: Cause) -> LineOutcome | None:
+    """A shipped line came back (parcel returned to sender): its units are on hand again, journaled."""
+    res = _reservation(session, order_id, line_id)
+    if res is None or res.state != "committed":
+        return None
+    after = _guarded(session, res.sku, res.warehouse, {"on_hand": StockItem.on_hand + res.quantity}, StockItem.id > 0)
+    _journal(session, res.sku, res.warehouse, after, res.quantity, 0, cause)
+    res.state = "returned"
+    return LineOutcome(res.sku, "changed")
+
+
 def ensure_item(session: Session, sku: str, warehouse: str = DEFAULT_WAREHOUSE) -> None:
     """Create the stock row at zero if it does not exist (portable 'insert if absent')."""
     if not sku_exists(session, sku, warehouse):

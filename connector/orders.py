@@ -160,6 +160,29 @@ def apply_order(session: Session, channel: Channel, canon: CanonicalOrder, *, pa
     return result
 
 
+def move_order(session: Session, order: Order, target: str, *, reason: str, event_id: int | None = None) -> ApplyResult:
+    """Move ``order`` to ``target`` by our own knowledge (a parcel shipped, delivered, came back).
+
+    Shipping commits the held units; a return puts committed units back on hand. A transition the
+    table forbids is a no-op with a note.
+    """
+    result = ApplyResult("processed", order)
+    if order.status == target or not can_transition(order.status, target):
+        result.note = f"{order.status} -> {target} not applied"
+        return result
+    order.status = target
+    cause = ledger.Cause(reason, order_id=order.id, event_id=event_id)
+    lines = sorted(order.lines, key=lambda l: (l.sku, l.id))
+    if target == "returned":
+        for line in lines:
+            outcome = ledger.return_to_stock(session, order_id=order.id, line_id=line.id, cause=cause)
+            if outcome:
+                result.touched_skus.add(outcome.sku)
+        return result
+    _apply_stock(session, order, lines, cause, None, result)
+    return result
+
+
 def cancel_order(session: Session, order: Order, *, event_id: int | None, reason: str) -> ApplyResult:
     """Move ``order`` to cancelled (trash, expiry) and release its held units."""
     result = ApplyResult("processed", order)

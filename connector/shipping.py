@@ -21,6 +21,16 @@ from connector.errors import TransientError
 TRACKING_STATES = ("created", "confirmed", "in_transit", "ready_for_pickup", "delivered", "returned", "cancelled")
 
 
+#: Public tracking pages, for the customer-visible note.
+TRACKING_URLS = {
+    "inpost": "https://inpost.pl/sledzenie-przesylek?number={}",
+    "dhl_poland": "https://www.dhl.com/pl-pl/home/sledzenie-przesylek.html?tracking-id={}",
+    "novaposhta": "https://novaposhta.ua/tracking/?cargo_number={}",
+    "cdek": "https://www.cdek.ru/ru/tracking?order_id={}",
+}
+CARRIER_TITLES = {"inpost": "InPost", "dhl_poland": "DHL Parcel Polska", "novaposhta": "Нова Пошта", "cdek": "СДЭК"}
+
+
 class LabelNotReady(TransientError):
     """The carrier has not produced the label yet (InPost before ``confirmed``, CDEK while generating): retry later."""
 

@@ -19,7 +19,7 @@ from connector import alerts, inbox
 from connector.db import transaction
 from connector.errors import PermanentError, TransientError
 from connector.models import Channel, InboxEvent, utcnow
-from workers import context, metrics_store
+from workers import context, metrics_store, shipping
 from workers.effects import Effects
 from workers.queue import drain_flag, enqueue_intent, mark_dirty, queue
 from workers.woocommerce_events import handle_woo_event
@@ -126,5 +126,7 @@ def _after_commit(effects: Effects) -> None:
     mark_dirty(redis, effects.dirty, effects.force)
     for intent_id, description in effects.intents:
         enqueue_intent(redis, intent_id, description)
+    for shipment_id, description in effects.shipments:
+        shipping.enqueue(redis, "create_shipment", shipment_id, description)
     if effects.refusals:
         metrics_store.increment(redis, "oversell_refusals", effects.refusals)

@@ -54,4 +54,28 @@ def _woo_order_note(client, order_external_id: str, payload: dict) -> str:
     return str(client.add_order_note(order_external_id, payload["note"], customer_note=False).get("id"))
 
 
-PERFORMERS = {"woo_order_note": _woo_order_note}
+
+
+TRACKING_META = "_wc_shipment_tracking_items"
+
+
+def _woo_tracking(client, order_external_id: str, payload: dict) -> str:
+    """Customer-visible note + the WooCommerce Shipment Tracking plugin's meta, each looked up before writing."""
+    from connector.shipping import CARRIER_TITLES, TRACKING_URLS
+
+    number, carrier = payload["tracking_number"], payload["carrier"]
+    url = TRACKING_URLS.get(carrier, "{}").format(number)
+    title = CARRIER_TITLES.get(carrier, carrier)
+    if not any(number in (n.get("note") or "") for n in client.list_order_notes(order_external_id)):
+        client.add_order_note(order_external_id, f"Przesyłka / Відправлення / Отправление: {title} {number} — {url}",
+                              customer_note=True)
+    order = client.get_order(order_external_id)
+    items = next((m.get("value") or [] for m in order.get("meta_data", []) if m.get("key") == TRACKING_META), [])
+    if not any(i.get("tracking_number") == number for i in items):
+        item = {"tracking_provider": "", "custom_tracking_provider": title, "custom_tracking_link": url,
+                "tracking_number": number, "date_shipped": "", "tracking_id": f"sb-{payload['shipment_id']}"}
+        client.update_order(order_external_id, {"meta_data": [{"key": TRACKING_META, "value": [*items, item]}]})
+    return number
+
+
+PERFORMERS = {"woo_order_note": _woo_order_note, "woo_tracking": _woo_tracking}

@@ -18,6 +18,7 @@ from connector.errors import NotFound
 from connector.models import Channel, InboxEvent
 from connector.orders import apply_order, cancel_order, lock_order
 from connector.settings import Settings
+from connector.shipments import NoShippingRule, is_ready, plan_shipment
 from connector.stock import apply_product_stock
 from mappers import woocommerce as woo
 from workers.effects import Effects
@@ -53,6 +54,7 @@ def _order(session: Session, channel: Channel, event: InboxEvent, payload: dict,
     effects.touch(session, result.touched_skus)
     _raise_order_alerts(session, channel, result)
     effects.refusals = len(result.short_skus)
+    _maybe_ship(session, channel, result.order, effects)
     if result.short_skus:
         intent = intents.ensure(session, kind="woo_order_note", channel=channel, order=result.order,
                                 key=f"oos-note:{result.order.id}:{','.join(sorted(result.short_skus))}",
@@ -76,6 +78,23 @@ def _raise_order_alerts(session: Session, channel: Channel, result) -> None:
         if flag.startswith("unknown_status:"):
             alerts.raise_alert(session, kind="unknown_status", key=f"status:{order.id}:{flag}", channel_id=channel.id,
                                order_id=order.id, message=f"{label}: unknown status {flag.split(':', 1)[1]!r}")
+
+
+def _maybe_ship(session: Session, channel: Channel, order, effects: Effects) -> None:
+    """A ready order of a shop with shipping rules gets its shipment intent (created after the commit)."""
+    settings = channel.settings or {}
+    if not settings.get("shipping_methods") or not settings.get("auto_ship", True) or not is_ready(order, channel):
+        return
+    if any(f.startswith("out_of_stock:") for f in order.flags or []):
+        return
+    try:
+        shipment = plan_shipment(session, order, channel)
+    except NoShippingRule as exc:
+        alerts.raise_alert(session, kind="shipment_failed", key=f"no-rule:{order.id}", channel_id=channel.id,
+                           order_id=order.id, message=str(exc))
+        return
+    if shipment.status == "intent":
+        effects.shipments.append((shipment.id, f"create {shipment.carrier} shipment {shipment.reference}"))
 
 
 def _order_note(result) -> str:

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: c456252469d9
+Revision ID: bb85829f8fbe
 Revises: 
-Create Date: 2026-11-22 08:52:34.941545
+Create Date: 2026-11-22 08:54:37.354022
 """
 from alembic import op
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 import connector.models
 
 
-revision = 'c456252469d9'
+revision = 'bb85829f8fbe'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -187,7 +187,6 @@ def upgrade() -> None:
     sa.Column('request', sa.JSON(), nullable=False),
     sa.Column('error', sa.Text(), nullable=True),
     sa.Column('attempts', sa.Integer(), nullable=False),
-    sa.Column('tracking_pushed', sa.String(length=100), nullable=False),
     sa.Column('printed_at', connector.models.UTCDateTime(), nullable=True),
     sa.Column('created_at', connector.models.UTCDateTime(), nullable=False),
     sa.Column('updated_at', connector.models.UTCDateTime(), nullable=False),

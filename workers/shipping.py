@@ -1,0 +1,120 @@
+"""Shipments: exactly one per parcel set, labels fetched server-side, tracking back to every channel.
+
+No carrier has an idempotency key, so ``create_shipment`` runs on a written intent: it first looks
+the shipment up by our own reference (an earlier attempt may have created it and died before our
+commit), and only then creates. A worker killed between the carrier's answer and our commit is
+therefore harmless: the retry finds the shipment and records it.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from rq.exceptions import DuplicateJobError
+from sqlalchemy import select
+
+from connector import alerts, intents
+from connector.carriers import client_for
+from connector.db import transaction
+from connector.errors import PermanentError, StockbridgeError
+from connector.models import Channel, Label, Order, Shipment
+from connector.shipments import request_from_json
+from connector.shipping import ShipmentResult
+from workers import context
+from workers.queue import enqueue_intent, queue
+from workers.retry import OUTBOUND_RETRY
+
+log = logging.getLogger(__name__)
+
+
+def enqueue(redis, job: str, shipment_id: int, description: str) -> None:
+    """One job per (step, shipment) at a time: the deterministic id makes a second enqueue a no-op."""
+    try:
+        queue(redis, "outbound").enqueue(f"workers.shipping.{job}", shipment_id, description=description,
+                                         job_id=f"{job}-{shipment_id}", unique=True, retry=OUTBOUND_RETRY,
+                                         result_ttl=60, failure_ttl=7 * 24 * 3600, job_timeout=120)
+    except DuplicateJobError:
+        pass
+
+
+def _load(shipment_id: int):
+    with transaction(context.engine()) as session:
+        shipment = session.get(Shipment, shipment_id)
+        account = session.scalar(select(Channel).where(Channel.name == shipment.carrier))
+        return shipment, client_for(account, context.settings().http_timeout)
+
+
+def create_shipment(shipment_id: int) -> str:
+    """Job: look up by reference, else create; record the carrier's id and tracking number.
+
+    A per-shipment Redis lock keeps two workers from creating at once; if a worker dies holding it,
+    the lock expires and the retry starts with the look-up.
+    """
+    with context.redis().lock(f"sb:ship-create:{shipment_id}", timeout=180, blocking_timeout=180):
+        return _create_locked(shipment_id)
+
+
+def _create_locked(shipment_id: int) -> str:
+    shipment, carrier = _load(shipment_id)
+    if shipment.status != "intent":
+        return f"already {shipment.status}"
+    try:
+        result = carrier.find_by_reference(shipment.reference) or carrier.create_shipment(
+            request_from_json(shipment.request))
+    except PermanentError as exc:
+        _refused(shipment_id, exc)
+        return "refused by the carrier"
+    _record(shipment_id, result)
+    enqueue(context.redis(), "fetch_label", shipment_id, f"fetch label for shipment {shipment.reference}")
+    return f"{result.status} {result.carrier_ref}"
+
+
+def _record(shipment_id: int, result: ShipmentResult) -> None:
+    with transaction(context.engine()) as session:
+        shipment = session.get(Shipment, shipment_id)
+        shipment.carrier_ref, shipment.status, shipment.raw_status = result.carrier_ref, result.status, result.raw_status
+        shipment.tracking_number = result.tracking_number or shipment.tracking_number
+        shipment.error = None
+
+
+def _refused(shipment_id: int, exc: StockbridgeError) -> None:
+    with transaction(context.engine()) as session:
+        shipment = session.get(Shipment, shipment_id)
+        shipment.status, shipment.error = "failed", str(exc)[:1000]
+        alerts.raise_alert(session, kind="shipment_failed", key=f"shipment:{shipment.id}", order_id=shipment.order_id,
+                           message=f"shipment {shipment.reference} refused by {shipment.carrier}: {str(exc)[:300]}")
+
+
+def fetch_label(shipment_id: int) -> str:
+    """Job: download the label (LabelNotReady is transient: RQ retries with backoff), then push tracking."""
+    shipment, carrier = _load(shipment_id)
+    if not shipment.tracking_number or shipment.status == "created":
+        refreshed = carrier.get_shipment(shipment.carrier_ref)
+        _record(shipment_id, refreshed)
+        shipment = _load(shipment_id)[0]
+    content = carrier.get_label(shipment.carrier_ref, fmt="pdf", size="A6")
+    with transaction(context.engine()) as session:
+        if session.scalar(select(Label).where(Label.shipment_id == shipment_id, Label.fmt == "pdf")) is None:
+            session.add(Label(shipment_id=shipment_id, fmt="pdf", content=content))
+        stored = session.get(Shipment, shipment_id)
+        if stored.status == "created":
+            stored.status = "confirmed"
+    queue_tracking_push(shipment_id)
+    return f"label stored ({len(content)} bytes)"
+
+
+def queue_tracking_push(shipment_id: int) -> None:
+    """Record the intent to tell the shop the tracking number (customer-visible note + tracking meta)."""
+    with transaction(context.engine()) as session:
+        shipment = session.get(Shipment, shipment_id)
+        if not shipment.tracking_number:
+            return
+        order = session.get(Order, shipment.order_id)
+        intent = intents.ensure(session, kind="woo_tracking", channel=order.channel, order=order,
+                                key=f"tracking:{shipment.id}:{shipment.tracking_number}",
+                                payload={"shipment_id": shipment.id, "tracking_number": shipment.tracking_number,
+                                         "carrier": (shipment.request or {}).get("carrier", shipment.carrier)})
+        pending = intent.status == "pending"
+        description = f"send tracking {shipment.tracking_number} to {order.channel.name} order {order.number}"
+    if pending:
+        enqueue_intent(context.redis(), intent.id, description)
