@@ -192,3 +192,25 @@ def describe_left(seconds: int) -> str:
     else:
         text = f"{minutes} min"
     return f"in {text}" if seconds >= 0 else f"overdue by {text}"
+
+
+_DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def _days_text(days: frozenset[int]) -> str:
+    ordered = sorted(days)
+    if ordered == list(range(ordered[0], ordered[-1] + 1)) and len(ordered) > 2:
+        return f"{_DAY_NAMES[ordered[0]]}–{_DAY_NAMES[ordered[-1]]}"
+    return ", ".join(_DAY_NAMES[d] for d in ordered)
+
+
+def describe_rule(rule: DeadlineRule) -> str:
+    """``"2 working hours (Mon–Fri 09:00–17:00 Europe/Warsaw), 24 h at the latest"``."""
+    parts = []
+    if rule.within_working_hours is not None:
+        closes = rule.closes.strftime("%H:%M") if rule.closes else "24:00"
+        parts.append(f"{rule.within_working_hours:g} working hours ({_days_text(rule.working_days)} "
+                     f"{rule.opens.strftime('%H:%M')}–{closes} {rule.timezone})")
+    if rule.latest_hours is not None:
+        parts.append(f"{rule.latest_hours:g} h at the latest" if parts else f"{rule.latest_hours:g} h")
+    return ", ".join(parts)

@@ -12,6 +12,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from connector import deadlines, ledger
+from connector.inbox import list_events
 from connector.models import (Alert, Channel, InboxEvent, JournalEntry, Listing, Order, Reservation, StockItem,
                               utcnow)
 from connector.stock import channel_figure
@@ -69,7 +70,8 @@ def order_view(session: Session, channel_name: str, external_id: str, *, persona
             "reservations": [{"sku": r.sku, "quantity": r.quantity, "state": r.state,
                               "expires_at": _iso(r.expires_at)} for r in reservations],
             "updated_at": _iso(order.source_updated_at),
-            "id": order.id, "created_at": _iso(order.created_at), "payment_method": order.payment_method,
+            "id": order.id, "created_at": _iso(order.created_at), "placed_at": _iso(order.placed_at),
+            "payment_method": order.payment_method,
             "deadline": deadline_view(order, now or utcnow())}
     if personal:
         view.update(buyer=dict(order.buyer or {}), shipping_address=dict(order.shipping_address or {}),
@@ -79,11 +81,12 @@ def order_view(session: Session, channel_name: str, external_id: str, *, persona
 
 
 def deadline_view(order: Order, now: datetime) -> dict | None:
-    """The handling deadline of an open order under its channel's rule; None once handled."""
+    """The handling deadline of an open order under its channel's rule, counted from when the buyer placed
+    it (``placed_at``, the channel's time) or else from when we received it; None once handled."""
     if not deadlines.has_deadline(order.status):
         return None
     rule, rule_error = deadlines.rule_for(order.channel.settings if order.channel else None)
-    due = deadlines.deadline_for(order.created_at, rule)
+    due = deadlines.deadline_for(order.placed_at or order.created_at, rule)
     left = deadlines.seconds_left(due, now)
     return {"at": _iso(due), "local": deadlines.local_time(due, rule).strftime("%Y-%m-%d %H:%M"),
             "timezone": rule.timezone, "seconds_left": left, "breached": left < 0,
@@ -111,6 +114,7 @@ def order_list(session: Session, *, channel: str | None = None, status: str | No
     return [{"id": o.id, "channel": o.channel.name, "external_id": o.external_id, "number": o.number,
              "status": o.status, "payment_status": o.payment_status, "flags": list(o.flags or []),
              "total": str(o.total), "currency": o.currency, "created_at": _iso(o.created_at),
+             "placed_at": _iso(o.placed_at or o.created_at),
              "reservations": held.get(o.id, {}), "deadline": deadline_view(o, now)} for o in orders]
 
 
@@ -150,8 +154,6 @@ def channel_names(session: Session) -> dict[int, str]:
 
 def event_rows(session: Session, status: str, *, channel_id: int | None = None, limit: int = 200) -> list[dict]:
     """Inbox events of one status, newest first, with channel names (uses :func:`event_row`)."""
-    from connector.inbox import list_events
-
     names = channel_names(session)
     return [event_row(e, names.get(e.channel_id)) for e in list_events(session, channel_id, status, limit)]
 
@@ -168,7 +170,7 @@ def channel_rows(session: Session) -> list[dict]:
                      "last_success_at": _iso(channel.last_success_at), "last_error": channel.last_error,
                      "last_error_at": _iso(channel.last_error_at), "webhooks": settings.get("webhooks"),
                      "deadline_rule": settings.get("deadline") or deadlines.DEFAULT_RULE,
-                     "deadline_timezone": rule.timezone, "deadline_error": rule_error,
+                     "deadline_text": deadlines.describe_rule(rule), "deadline_error": rule_error,
                      "failed_events": failed.get(channel.id, 0)})
     return rows
 

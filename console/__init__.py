@@ -1,4 +1,10 @@
-"""Operator and warehouse pages and the JSON API. ``init_app`` registers them on the Flask app."""
+"""Operator and warehouse pages and the JSON API. ``init_app`` registers them on the Flask app.
+
+* ``/api``: JSON, bearer token (``console.api``), CSRF-exempt (not cookie-authenticated).
+* ``/console``: operator pages behind the login (``console.web`` and its ``pages_*`` modules).
+* ``/metrics``: Prometheus text, bearer token (``console.metrics``).
+* ``/rq``: rq-dashboard behind the same login (``console.rq``).
+"""
 
 from __future__ import annotations
 
@@ -6,8 +12,15 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
+    from console import rq as rq_mount
     from console.api import bp as api_bp
     from console.metrics import bp as metrics_bp
+    from console.security import init_security
+    from console.web import register
+    from webhooks.woocommerce import bp as woo_bp
 
     app.register_blueprint(api_bp, url_prefix="/api")
     app.register_blueprint(metrics_bp)
+    app.register_blueprint(register(), url_prefix="/console")
+    init_security(app, exempt_blueprints=(api_bp, metrics_bp, woo_bp))
+    rq_mount.mount(app, app.extensions["stockbridge.settings"].redis_url)

@@ -1,11 +1,16 @@
-"""Authentication for the JSON API: ``Authorization: Bearer <STOCKBRIDGE_ADMIN_TOKEN>``, constant time."""
+"""Authentication: the JSON API's ``Authorization: Bearer <STOCKBRIDGE_ADMIN_TOKEN>`` and the console's login.
+
+Both compare in constant time (:func:`hmac.compare_digest`). The console session (a signed Flask cookie,
+HttpOnly, SameSite=Lax) stores a keyed fingerprint of the credential used, never the credential.
+"""
 
 from __future__ import annotations
 
 import functools
 import hmac
 
-from flask import current_app, jsonify, request
+from flask import current_app, jsonify, request, session
+from redis.exceptions import RedisError
 
 
 def token_valid(presented: str) -> bool:
@@ -25,3 +30,88 @@ def bearer_required(view):
         return view(*args, **kwargs)
 
     return wrapper
+
+
+# --- console login (cookie session) -------------------------------------------------------------
+
+SESSION_KEY = "console_login"
+LOGIN_FAIL_LIMIT = 10
+LOGIN_FAIL_WINDOW = 15 * 60
+
+
+def _credentials() -> list[str]:
+    """The secrets that open the console: the admin token and ``STOCKBRIDGE_CONSOLE_PASSWORD``."""
+    settings = current_app.extensions["stockbridge.settings"]
+    return [value for value in (settings.admin_token, settings.console_password) if value]
+
+
+def _fingerprint(secret: str) -> str:
+    """Stored in the session instead of the secret: rotating the token or password logs everyone out."""
+    key = str(current_app.config["SECRET_KEY"]).encode("utf-8")
+    return hmac.new(key, b"console-login:" + secret.encode("utf-8"), "sha256").hexdigest()[:32]
+
+
+def check_password(presented: str) -> str | None:
+    """The fingerprint of the credential ``presented`` matches (constant time per credential), else None."""
+    matched = None
+    for secret in _credentials():
+        if hmac.compare_digest(presented.encode("utf-8"), secret.encode("utf-8")):
+            matched = _fingerprint(secret)
+    return matched
+
+
+def logged_in() -> bool:
+    """True when the session carries the fingerprint of a credential that is still configured."""
+    stored = session.get(SESSION_KEY)
+    if not isinstance(stored, str):
+        return False
+    return any(hmac.compare_digest(stored, _fingerprint(secret)) for secret in _credentials())
+
+
+def start_session(fingerprint: str) -> None:
+    """A fresh session (new CSRF token too) after a successful login."""
+    session.clear()
+    session.permanent = True
+    session[SESSION_KEY] = fingerprint
+
+
+def end_session() -> None:
+    session.clear()
+
+
+def _fail_key() -> str:
+    return f"sb:console:login-fail:{request.remote_addr or 'unknown'}"
+
+
+def login_throttled() -> bool:
+    """Too many wrong passwords from this address lately (best effort: no Redis, no throttle)."""
+    try:
+        count = current_app.extensions["stockbridge.redis"].get(_fail_key())
+    except RedisError:
+        return False
+    return count is not None and int(count) >= LOGIN_FAIL_LIMIT
+
+
+def record_login_failure() -> None:
+    try:
+        redis = current_app.extensions["stockbridge.redis"]
+        pipe = redis.pipeline()
+        pipe.incr(_fail_key())
+        pipe.expire(_fail_key(), LOGIN_FAIL_WINDOW)
+        pipe.execute()
+    except RedisError:
+        pass
+
+
+def clear_login_failures() -> None:
+    try:
+        current_app.extensions["stockbridge.redis"].delete(_fail_key())
+    except RedisError:
+        pass
+
+
+def safe_next(target: str | None) -> str | None:
+    """Only a local console or dashboard path may follow the login (no open redirect)."""
+    if not target or not target.startswith(("/console", "/rq")) or "\\" in target or "//" in target:
+        return None
+    return target
