@@ -45,6 +45,7 @@ def trigger_drain(redis: Redis, channel_id: int, channel_name: str) -> bool:
     """Make sure a drain job for the channel's inbox is queued; True if this call enqueued it."""
     if not redis.set(drain_flag(channel_id), 1, nx=True, ex=FLAG_TTL):
         return False
+    remember_channel_name(redis, channel_id, channel_name)
     _enqueue(redis, "ingest", "workers.ingest.drain_inbox", channel_id,
              description=f"process new events from {channel_name}")
     return True
@@ -80,11 +81,21 @@ def mark_dirty(redis: Redis, pairs: list[tuple[int, str]], force: set[tuple[int,
         trigger_push(redis, channel_id)
 
 
+def remember_channel_name(redis: Redis, channel_id: int, name: str) -> None:
+    redis.hset("sb:channel-names", str(channel_id), name)
+
+
+def channel_label(redis: Redis, channel_id: int) -> str:
+    """The channel's name for job descriptions (falls back to its id; names are cached by the drain)."""
+    name = redis.hget("sb:channel-names", str(channel_id))
+    return name.decode() if name else f"channel #{channel_id}"
+
+
 def trigger_push(redis: Redis, channel_id: int) -> bool:
     if not redis.set(push_flag(channel_id), 1, nx=True, ex=FLAG_TTL):
         return False
     _enqueue(redis, "stock", "workers.stock_push.push_channel", channel_id,
-             description=f"push stock figures to channel #{channel_id}", retry=OUTBOUND_RETRY)
+             description=f"push stock figures to {channel_label(redis, channel_id)}", retry=OUTBOUND_RETRY)
     return True
 
 
