@@ -8,14 +8,16 @@ that simply runs out, and the event is picked up again.
 
 from __future__ import annotations
 
+import functools
+import json
 import uuid
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from connector.errors import TransientError
 from connector.models import InboxEvent, utcnow
 
 FINAL = ("processed", "ignored", "stale", "failed")
@@ -28,16 +30,67 @@ def record(engine: Engine, *, channel_id: int, source: str, topic: str, resource
 
     Returns the new id, or None when the dedup key was seen before (a duplicate delivery).
     """
-    values = dict(channel_id=channel_id, source=source, topic=topic, resource_id=resource_id[:64],
-                  dedup_key=dedup_key, body=body, meta=meta, status=status, error=error, attempts=0,
-                  not_before=not_before, received_at=utcnow())
-    if status in FINAL:
-        values["processed_at"] = values["received_at"]
+    now = utcnow()
+    return _insert_raw(engine, dict(
+        channel_id=channel_id, source=source, topic=topic, resource_id=resource_id[:64], dedup_key=dedup_key,
+        body=body, meta=json.dumps(meta, ensure_ascii=False), status=status, error=error, attempts=0,
+        not_before=not_before, received_at=now, processed_at=now if status in FINAL else None))
+
+
+_COLUMNS = ("channel_id", "source", "topic", "resource_id", "dedup_key", "body", "meta", "status", "error",
+            "attempts", "not_before", "received_at", "processed_at")
+
+
+@functools.cache
+def _insert_sql(dialect: str) -> str:
+    marks = ", ".join(f":{c}" if dialect == "sqlite" else f"%({c})s" for c in _COLUMNS)
+    return f"INSERT INTO inbox_events ({', '.join(_COLUMNS)}) VALUES ({marks}) RETURNING id"
+
+
+def _insert_raw(engine: Engine, values: dict) -> int | None:
+    """The ack path's one write, on the pooled DBAPI connection.
+
+    Measured: SQLAlchemy's statement execution cost more than the SQLite commit itself on this path
+    (``benchmarks/RESULTS.md``); everything else uses the ORM/Core.
+    """
     try:
-        with engine.begin() as conn:
-            return conn.execute(insert(InboxEvent).values(**values).returning(InboxEvent.id)).scalar_one()
-    except IntegrityError:
-        return None
+        return _insert_on(engine, values)
+    except engine.dialect.dbapi.Error as exc:  # the pool hands out raw DBAPI errors here
+        raise InboxUnavailable(f"inbox write failed: {type(exc).__name__}") from exc
+
+
+class InboxUnavailable(TransientError):
+    """The database did not take the event: the delivery must not be acknowledged."""
+
+
+def _insert_on(engine: Engine, values: dict) -> int | None:
+    dialect = engine.dialect.name
+    if dialect == "sqlite":
+        values = {**values, "not_before": _iso(values["not_before"]), "received_at": _iso(values["received_at"]),
+                  "processed_at": _iso(values["processed_at"])}
+    conn = engine.raw_connection()
+    try:
+        cursor = conn.cursor()
+        if dialect == "sqlite":
+            cursor.execute("BEGIN IMMEDIATE")
+        try:
+            cursor.execute(_insert_sql(dialect), values)
+            event_id = cursor.fetchone()[0]
+            conn.commit()
+            return event_id
+        except engine.dialect.dbapi.IntegrityError:
+            conn.rollback()
+            return None
+        except BaseException:
+            conn.rollback()
+            raise
+    finally:
+        conn.close()
+
+
+def _iso(value: datetime | None) -> str | None:
+    """SQLite stores SQLAlchemy DateTime as 'YYYY-MM-DD HH:MM:SS.ffffff'."""
+    return value.strftime("%Y-%m-%d %H:%M:%S.%f") if value is not None else None
 
 
 def _due(now: datetime):

@@ -20,6 +20,7 @@ from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
 
 from connector import inbox
+from connector.inbox import InboxUnavailable
 from connector.models import utcnow
 from mappers import woocommerce as woo
 from webhooks.signing import woo_signature_valid
@@ -73,7 +74,7 @@ def _store(shop, topic: str, body: dict, raw: bytes):
             resource_id=str(body.get("id", "")), dedup_key=woo.inbox_key(topic, body, raw, meta["delivery_id"]),
             body=raw, meta=meta, status="received" if handled else "ignored",
             error=None if handled else f"topic {topic or '(none)'} is not handled", not_before=grace)
-    except SQLAlchemyError:
+    except (SQLAlchemyError, InboxUnavailable):
         log.exception("inbox write failed for shop %s", shop.name)
         return _reply(503, "could not store the event; not acknowledged")
     if event_id is None:
