@@ -297,3 +297,37 @@ class Label(Base):
     fmt: Mapped[str] = mapped_column(String(8))  # pdf | zpl
     content: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Payment(Base):
+    """One payment attempt at a gateway for an order: what WE expect, and what the gateway confirmed.
+
+    ``session_id`` is the merchant-side reference (P24 ``sessionId``, PayU ``extOrderId``), unique per
+    gateway. ``order_id`` may be empty while a notice waits for its WooCommerce order. ``status``:
+    ``pending`` -> ``paid`` (only after P24 ``transaction/verify`` / a PayU order read back COMPLETED)
+    | ``cancelled`` | ``mismatch`` (amount, currency or order state wrong: an operator decides);
+    ``refund_status``: ``proposed`` -> ``requested`` -> ``done`` | ``failed``.
+    """
+
+    __tablename__ = "payments"
+    __table_args__ = (UniqueConstraint("gateway", "session_id", name="uq_payment_session"),
+                      Index("ix_payment_status", "status", "created_at"))
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    channel_id: Mapped[int] = mapped_column(ForeignKey("channels.id"))
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"), nullable=True)
+    order_ref: Mapped[str] = mapped_column(String(64), default="")
+    gateway: Mapped[str] = mapped_column(String(16))
+    session_id: Mapped[str] = mapped_column(String(100))
+    gateway_order_id: Mapped[str] = mapped_column(String(64), default="")
+    amount: Mapped[Decimal] = mapped_column(MONEY)
+    currency: Mapped[str] = mapped_column(String(3))
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    raw_status: Mapped[str] = mapped_column(String(40), default="")
+    link: Mapped[str] = mapped_column(String(500), default="")
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    refund_status: Mapped[str] = mapped_column(String(16), default="")
+    refund_request_id: Mapped[str] = mapped_column(String(64), default="")
+    refund_amount: Mapped[Decimal | None] = mapped_column(MONEY, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

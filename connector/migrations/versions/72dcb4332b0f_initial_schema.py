@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: bb85829f8fbe
+Revision ID: 72dcb4332b0f
 Revises: 
-Create Date: 2026-11-22 08:54:37.354022
+Create Date: 2026-11-22 09:01:02.572033
 """
 from alembic import op
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 import connector.models
 
 
-revision = 'bb85829f8fbe'
+revision = '72dcb4332b0f'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -173,6 +173,34 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('order_id', 'line_key', name='uq_line_order_key')
     )
+    op.create_table('payments',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('channel_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('order_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('order_ref', sa.String(length=64), nullable=False),
+    sa.Column('gateway', sa.String(length=16), nullable=False),
+    sa.Column('session_id', sa.String(length=100), nullable=False),
+    sa.Column('gateway_order_id', sa.String(length=64), nullable=False),
+    sa.Column('amount', sa.Numeric(precision=18, scale=4), nullable=False),
+    sa.Column('currency', sa.String(length=3), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('raw_status', sa.String(length=40), nullable=False),
+    sa.Column('link', sa.String(length=500), nullable=False),
+    sa.Column('error', sa.Text(), nullable=True),
+    sa.Column('refund_status', sa.String(length=16), nullable=False),
+    sa.Column('refund_request_id', sa.String(length=64), nullable=False),
+    sa.Column('refund_amount', sa.Numeric(precision=18, scale=4), nullable=True),
+    sa.Column('created_at', connector.models.UTCDateTime(), nullable=False),
+    sa.Column('verified_at', connector.models.UTCDateTime(), nullable=True),
+    sa.Column('updated_at', connector.models.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['channel_id'], ['channels.id'], ),
+    sa.ForeignKeyConstraint(['order_id'], ['orders.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('gateway', 'session_id', name='uq_payment_session')
+    )
+    with op.batch_alter_table('payments', schema=None) as batch_op:
+        batch_op.create_index('ix_payment_status', ['status', 'created_at'], unique=False)
+
     op.create_table('shipments',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('order_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -265,6 +293,10 @@ def downgrade() -> None:
         batch_op.drop_index('ix_shipment_status')
 
     op.drop_table('shipments')
+    with op.batch_alter_table('payments', schema=None) as batch_op:
+        batch_op.drop_index('ix_payment_status')
+
+    op.drop_table('payments')
     op.drop_table('order_lines')
     op.drop_table('intents')
     with op.batch_alter_table('alerts', schema=None) as batch_op:
