@@ -1,0 +1,114 @@
+"""``stockbridge carrier add|list`` and ``stockbridge ship create|cancel|list``: carriers and shipments."""
+
+from __future__ import annotations
+
+import json
+
+import click
+from sqlalchemy import select
+
+from connector import channels
+from connector.carriers import REGISTRY
+from connector.db import get_engine, transaction
+from connector.errors import PermanentError, StockbridgeError
+from connector.models import Channel, Order, Shipment
+from connector.settings import load_settings
+from connector.shipments import plan_shipment
+
+
+def _engine():
+    return get_engine(load_settings().database_url)
+
+
+def _pairs(values: tuple[str, ...]) -> dict:
+    out = {}
+    for value in values:
+        key, sep, val = value.partition("=")
+        if not sep:
+            raise click.BadParameter(f"expected key=value, got {value!r}")
+        out[key] = val
+    return out
+
+
+@click.group("carrier")
+def carrier_group() -> None:
+    """Carrier accounts (InPost, DHL Parcel Poland, Nova Poshta, CDEK)."""
+
+
+@carrier_group.command("add")
+@click.argument("name")
+@click.option("--integration", type=click.Choice(sorted(REGISTRY)), required=True)
+@click.option("--url", required=True, help="API base URL (the carrier's production or sandbox host).")
+@click.option("--credential", "credentials", multiple=True, help="key=value, e.g. token=... organization_id=...")
+@click.option("--sender", "sender_json", default="{}", help='JSON of the sender party, e.g. {"name": "Sklep", ...}')
+@click.option("--parcel", "parcel_json", default='{"weight_kg": "1.0"}', help="JSON of the default parcel.")
+def carrier_add(name, integration, url, credentials, sender_json, parcel_json) -> None:
+    """Create or update carrier account NAME (credentials are stored, never printed)."""
+    settings = {"carrier": integration, "sender": json.loads(sender_json), "parcel": json.loads(parcel_json)}
+    with transaction(_engine()) as session:
+        account = channels.by_name(session, name) or Channel(name=name, kind="carrier")
+        if account.kind != "carrier":
+            raise click.ClickException(f"{name} is a {account.kind} channel, not a carrier account")
+        account.base_url, account.credentials = url.rstrip("/"), _pairs(credentials)
+        account.settings = {**(account.settings or {}), **settings}
+        session.add(account)
+    click.echo(f"carrier account {name} ({integration}) saved")
+
+
+@click.group("ship")
+def ship_group() -> None:
+    """Shipments: create, cancel, list."""
+
+
+@ship_group.command("create")
+@click.argument("shop")
+@click.argument("order_id")
+def ship_create(shop: str, order_id: str) -> None:
+    """Plan and queue the shipment of SHOP's order ORDER_ID (external id) by the shop's shipping rules."""
+    from workers.context import redis
+    from workers.shipping import enqueue
+
+    with transaction(_engine()) as session:
+        order = session.scalar(select(Order).join(Channel).where(Channel.name == shop, Order.external_id == order_id))
+        if order is None:
+            raise click.ClickException(f"unknown order {shop}/{order_id}")
+        try:
+            shipment = plan_shipment(session, order, order.channel)
+        except PermanentError as exc:
+            raise click.ClickException(str(exc)) from exc
+        shipment_id, reference, status = shipment.id, shipment.reference, shipment.status
+    if status == "intent":
+        enqueue(redis(), "create_shipment", shipment_id, f"create shipment {reference}")
+    click.echo(f"shipment {reference}: {status}")
+
+
+@ship_group.command("cancel")
+@click.argument("reference")
+def ship_cancel(reference: str) -> None:
+    """Cancel a shipment at the carrier (where the carrier allows it), then here."""
+    from connector.carriers import client_for
+
+    with transaction(_engine()) as session:
+        shipment = session.scalar(select(Shipment).where(Shipment.reference == reference))
+        if shipment is None:
+            raise click.ClickException(f"unknown shipment {reference}")
+        account = channels.by_name(session, shipment.carrier)
+        try:
+            if shipment.carrier_ref:
+                client_for(account, load_settings().http_timeout).cancel(shipment.carrier_ref)
+        except StockbridgeError as exc:
+            raise click.ClickException(f"{shipment.carrier} refused: {exc}") from exc
+        shipment.status = "cancelled"
+    click.echo(f"shipment {reference} cancelled; `stockbridge ship create` makes a new one")
+
+
+@ship_group.command("list")
+@click.option("--status", default=None)
+def ship_list(status: str | None) -> None:
+    with transaction(_engine()) as session:
+        query = select(Shipment).order_by(Shipment.id.desc()).limit(200)
+        if status:
+            query = query.where(Shipment.status == status)
+        for s in session.scalars(query):
+            click.echo(f"{s.reference:<28} {s.carrier:<12} {s.service:<24} {s.status:<16} {s.tracking_number} "
+                       f"{s.error or ''}")
