@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, insert, select, update
+from sqlalchemy import Integer, and_, insert, literal, select, update
 from sqlalchemy.orm import Session
 
 from connector.errors import PermanentError
@@ -69,15 +69,37 @@ def _journal(session: Session, sku: str, warehouse: str, after: tuple[int, int],
     )
 
 
+def _change(session: Session, sku: str, warehouse: str, values: dict, guard, d_on_hand: int, d_reserved: int,
+            cause: Cause) -> tuple[int, int] | None:
+    """Guarded update plus its journal row; the new (on_hand, reserved), or None when the guard refused.
+
+    On PostgreSQL both go in ONE statement (``WITH s AS (UPDATE ... RETURNING) INSERT ... SELECT FROM s``)
+    and it is the last statement before the commit, so the hot stock row stays locked for one round
+    trip plus the commit. SQLite serialises whole write transactions anyway: two plain statements.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        after = _guarded(session, sku, warehouse, values, guard)
+        if after is not None:
+            _journal(session, sku, warehouse, after, d_on_hand, d_reserved, cause)
+        return after
+    moved = (update(StockItem).where(StockItem.sku == sku, StockItem.warehouse == warehouse, guard)
+             .values(updated_at=utcnow(), **values).returning(StockItem.on_hand, StockItem.reserved).cte("moved"))
+    row = session.execute(insert(JournalEntry).from_select(
+        ["sku", "warehouse", "delta_on_hand", "delta_reserved", "on_hand_after", "reserved_after", "reason",
+         "order_id", "event_id", "note", "created_at"],
+        select(literal(sku), literal(warehouse), literal(d_on_hand), literal(d_reserved), moved.c.on_hand,
+               moved.c.reserved, literal(cause.reason), literal(cause.order_id, Integer),
+               literal(cause.event_id, Integer), literal(cause.note), literal(utcnow(), JournalEntry.created_at.type)),
+    ).returning(JournalEntry.on_hand_after, JournalEntry.reserved_after)).first()
+    return (row[0], row[1]) if row else None
+
+
 def _take(session: Session, sku: str, warehouse: str, qty: int, cause: Cause, *, commit: bool) -> bool:
     """Reserve ``qty`` more units, or with ``commit`` take them off hand directly."""
     available = StockItem.on_hand - StockItem.reserved >= qty
     values = {"on_hand": StockItem.on_hand - qty} if commit else {"reserved": StockItem.reserved + qty}
-    after = _guarded(session, sku, warehouse, values, available)
-    if after is None:
-        return False
-    _journal(session, sku, warehouse, after, -qty if commit else 0, 0 if commit else qty, cause)
-    return True
+    return _change(session, sku, warehouse, values, available, -qty if commit else 0, 0 if commit else qty,
+                   cause) is not None
 
 
 def _give_back(session: Session, sku: str, warehouse: str, qty: int, cause: Cause, *, commit: bool) -> None:
@@ -85,10 +107,9 @@ def _give_back(session: Session, sku: str, warehouse: str, qty: int, cause: Caus
     values = {"reserved": StockItem.reserved - qty}
     if commit:
         values["on_hand"] = StockItem.on_hand - qty
-    after = _guarded(session, sku, warehouse, values, StockItem.reserved >= qty)
+    after = _change(session, sku, warehouse, values, StockItem.reserved >= qty, -qty if commit else 0, -qty, cause)
     if after is None:  # only possible if the row was edited outside the ledger
         raise LedgerRefused(f"ledger inconsistent for {sku}: fewer than {qty} reserved")
-    _journal(session, sku, warehouse, after, -qty if commit else 0, -qty, cause)
 
 
 def sku_exists(session: Session, sku: str, warehouse: str = DEFAULT_WAREHOUSE) -> bool:
@@ -140,20 +161,29 @@ def _take_afresh(session: Session, res: Reservation | None, order_id: int, line_
         release_reservation(session, res, cause)
     if quantity <= 0:
         return LineOutcome(sku, "unchanged")
-    if not _take(session, sku, warehouse, quantity, cause, commit=state == "committed"):
-        return _short_or_unknown(session, sku, warehouse)
-    _activate(session, res, order_id, line_id, sku, warehouse, quantity, state, expires_at)
-    return LineOutcome(sku, "changed")
+    # The reservation row is written first and the hot stock row last, so its lock is held briefly.
+    before = None if res is None else (res.sku, res.warehouse, res.quantity, res.state, res.expires_at)
+    res = _activate(session, res, order_id, line_id, sku, warehouse, quantity, state, expires_at)
+    if _take(session, sku, warehouse, quantity, cause, commit=state == "committed"):
+        return LineOutcome(sku, "changed")
+    if before is None:
+        session.delete(res)
+    else:
+        res.sku, res.warehouse, res.quantity, res.state, res.expires_at = before
+    session.flush()
+    return _short_or_unknown(session, sku, warehouse)
 
 
 def _activate(session: Session, res: Reservation | None, order_id: int, line_id: int, sku: str,
-              warehouse: str, quantity: int, state: str, expires_at: datetime | None) -> None:
+              warehouse: str, quantity: int, state: str, expires_at: datetime | None) -> Reservation:
     if res is None:
-        session.add(Reservation(order_id=order_id, line_id=line_id, sku=sku, warehouse=warehouse,
-                                quantity=quantity, state=state, expires_at=expires_at))
-        session.flush()
-        return
-    res.sku, res.warehouse, res.quantity, res.state, res.expires_at = sku, warehouse, quantity, state, expires_at
+        res = Reservation(order_id=order_id, line_id=line_id, sku=sku, warehouse=warehouse,
+                          quantity=quantity, state=state, expires_at=expires_at)
+        session.add(res)
+    else:
+        res.sku, res.warehouse, res.quantity, res.state, res.expires_at = sku, warehouse, quantity, state, expires_at
+    session.flush()
+    return res
 
 
 def commit(session: Session, *, order_id: int, line_id: int, sku: str, quantity: int, cause: Cause,
@@ -193,8 +223,8 @@ def return_to_stock(session: Session, *, order_id: int, line_id: int, cause: Cau
     res = _reservation(session, order_id, line_id)
     if res is None or res.state != "committed":
         return None
-    after = _guarded(session, res.sku, res.warehouse, {"on_hand": StockItem.on_hand + res.quantity}, StockItem.id > 0)
-    _journal(session, res.sku, res.warehouse, after, res.quantity, 0, cause)
+    _change(session, res.sku, res.warehouse, {"on_hand": StockItem.on_hand + res.quantity}, StockItem.id > 0,
+            res.quantity, 0, cause)
     res.state = "returned"
     return LineOutcome(res.sku, "changed")
 
