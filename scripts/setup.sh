@@ -38,5 +38,7 @@ fi
 
 if ! command -v redis-server >/dev/null && [ -z "${STOCKBRIDGE_REDIS_URL:-}" ]; then apt_install redis-server; fi
 # Browser tests drive Debian's chromium through Playwright (no browser download); labels need glyph fonts.
-if [ "$EXTRAS" = test ] && ! command -v chromium >/dev/null; then apt_install chromium fonts-dejavu-core; fi
+if [ "$EXTRAS" = test ] && ! command -v chromium >/dev/null; then apt_install chromium; fi
+# Labels and packing slips embed DejaVu Sans (Polish and Cyrillic glyphs).
+if [ ! -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]; then apt_install fonts-dejavu-core; fi
 export PATH="$VENV/bin:$PATH"
