@@ -59,14 +59,22 @@ def _create_locked(shipment_id: int) -> str:
     if shipment.status != "intent":
         return f"already {shipment.status}"
     try:
-        result = carrier.find_by_reference(shipment.reference) or carrier.create_shipment(
-            request_from_json(shipment.request))
+        # Only a shipment tried before may exist remotely; the look-up costs calls (DHL24 has no search).
+        result = carrier.find_by_reference(shipment.reference) if shipment.attempts else None
+        if result is None:
+            _count_attempt(shipment_id)  # committed BEFORE the call: a crash after it means "look up first"
+            result = carrier.create_shipment(request_from_json(shipment.request))
     except PermanentError as exc:
         _refused(shipment_id, exc)
         return "refused by the carrier"
     _record(shipment_id, result)
     enqueue(context.redis(), "fetch_label", shipment_id, f"fetch label for shipment {shipment.reference}")
     return f"{result.status} {result.carrier_ref}"
+
+
+def _count_attempt(shipment_id: int) -> None:
+    with transaction(context.engine()) as session:
+        session.get(Shipment, shipment_id).attempts += 1
 
 
 def _record(shipment_id: int, result: ShipmentResult) -> None:

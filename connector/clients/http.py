@@ -22,6 +22,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import requests
+import urllib3
 
 from connector.errors import (
     AmbiguousError,
@@ -52,9 +53,19 @@ def translate_exceptions(what: str, *, idempotent: bool = True):
             raise TransientError(f"{what}: read timeout") from exc
         raise AmbiguousError(f"{what}: read timeout; the remote side may have acted") from exc
     except requests.exceptions.ConnectionError as exc:
+        if not idempotent and _dropped_after_sending(exc):
+            raise AmbiguousError(f"{what}: connection closed before the answer; the remote side may have acted") \
+                from exc
         raise TransientError(f"{what}: cannot connect ({type(exc).__name__})") from exc
     except requests.exceptions.RequestException as exc:
         raise TransientError(f"{what}: {type(exc).__name__}") from exc
+
+
+def _dropped_after_sending(exc: requests.exceptions.ConnectionError) -> bool:
+    """The server took the request and closed the connection without answering (urllib3 ProtocolError),
+    as opposed to refusing the connection: for a call that creates something, that is ambiguous."""
+    reason = exc.args[0] if exc.args else None
+    return isinstance(reason, urllib3.exceptions.ProtocolError)
 
 
 def _retry_after(response: requests.Response) -> float | None:
