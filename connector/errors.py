@@ -6,6 +6,9 @@ or reconciled (an ambiguous call may have taken effect remotely, so it is looked
 retry).
 """
 
+from collections.abc import Iterable
+from functools import partial
+
 
 class StockbridgeError(Exception):
     """Base class. ``retry`` is one of ``"transient"``, ``"permanent"``, ``"ambiguous"``."""
@@ -58,3 +61,23 @@ class ConfigurationError(StockbridgeError):
 
 class UnsupportedOperation(PermanentError):
     """A capability the external system lacks (karrio style): e.g. cancelling a shipment a carrier cannot cancel."""
+
+
+class CarrierValidationError(PermanentError):
+    """A carrier (or our pre-flight check) refused the shipment data.
+
+    ``field`` names the :class:`ShipmentRequest` field to fix (``receiver.phone``, ``cod_amount``,
+    ``settings.sender``...), ``message`` says what is wrong in plain words; both are safe to show an
+    operator: they never carry the values (names, phones, addresses). ``errors`` lists every
+    ``(field, message, code)`` the carrier reported. Raised by every carrier mapper and client.
+    """
+
+    def __init__(self, message: str, *, field: str, carrier: str = "", code: str | None = None,
+                 errors: Iterable[tuple[str, str, str | None]] = (), status: int | None = None):
+        self.field, self.message, self.carrier = field, message, carrier
+        self.errors = tuple(errors) or ((field, message, code),)
+        super().__init__(f"{carrier + ': ' if carrier else ''}{field}: {message}", status=status, code=code)
+
+    def __reduce__(self):  # keyword-only fields survive pickling (job results, process pools)
+        return (partial(type(self), field=self.field, carrier=self.carrier, code=self.code, errors=self.errors,
+                        status=self.status), (self.message,))

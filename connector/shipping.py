@@ -31,6 +31,16 @@ TRACKING_URLS = {
 CARRIER_TITLES = {"inpost": "InPost", "dhl_poland": "DHL Parcel Polska", "novaposhta": "Нова Пошта", "cdek": "СДЭК"}
 
 
+def advances(current: str, new: str) -> bool:
+    """True when a parcel may move from ``current`` to ``new``: never backwards; returned/cancelled are exits."""
+    if current in ("returned", "cancelled", "delivered") and new != "returned":
+        return False
+    if new in ("returned", "cancelled"):
+        return current != new
+    order = {s: i for i, s in enumerate(("intent",) + TRACKING_STATES)}
+    return order.get(new, 0) > order.get(current, 0)
+
+
 class LabelNotReady(TransientError):
     """The carrier has not produced the label yet (InPost before ``confirmed``, CDEK while generating): retry later."""
 

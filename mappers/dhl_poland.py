@@ -36,10 +36,10 @@ from decimal import ROUND_HALF_UP, Decimal
 from xml.sax.saxutils import quoteattr
 from zoneinfo import ZoneInfo
 
-from connector.errors import AuthError, StockbridgeError, TransientError, UnsupportedOperation
+from connector.errors import (AuthError, CarrierValidationError, StockbridgeError, TransientError,
+                              UnsupportedOperation)
 from connector.shipping import Party, ShipmentRequest, ShipmentResult, TrackingUpdate
 from mappers.inpost import normalize_phone
-from mappers.novaposhta import CarrierValidationError  # the one class every carrier mapper raises
 
 CARRIER = "DHL24"
 NS = "https://dhl24.com.pl/webapi2/provider/service.html?ws=1"

@@ -28,9 +28,8 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
-from connector.errors import UnsupportedOperation
+from connector.errors import CarrierValidationError, UnsupportedOperation
 from connector.shipping import Parcel, Party, ShipmentRequest, ShipmentResult, TrackingUpdate
-from mappers.novaposhta import CarrierValidationError  # the one class every carrier mapper raises
 
 __all__ = ["CarrierValidationError", "CancelNotAllowed", "shipment_body", "label_params", "shipment_result",
            "find_in_search", "tracking_update", "tracking_history", "webhook_event", "validation_error", "status"]

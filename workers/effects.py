@@ -16,6 +16,7 @@ class Effects:
     intents: list[tuple[int, str]] = field(default_factory=list)
     refusals: int = 0
     shipments: list[tuple[int, str]] = field(default_factory=list)
+    refreshes: list[tuple[int, str]] = field(default_factory=list)
 
     def touch(self, session: Session, skus: set[str]) -> None:
         """Every channel listing one of ``skus`` must hear the new figure."""

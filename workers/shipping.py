@@ -19,7 +19,7 @@ from connector.db import transaction
 from connector.errors import PermanentError, StockbridgeError
 from connector.models import Channel, Label, Order, Shipment
 from connector.shipments import request_from_json
-from connector.shipping import ShipmentResult
+from connector.shipping import ShipmentResult, TrackingUpdate, advances
 from workers import context
 from workers.queue import enqueue_intent, queue
 from workers.retry import OUTBOUND_RETRY
@@ -77,10 +77,14 @@ def _count_attempt(shipment_id: int) -> None:
         session.get(Shipment, shipment_id).attempts += 1
 
 
-def _record(shipment_id: int, result: ShipmentResult) -> None:
+def _record(shipment_id: int, result: ShipmentResult, *, with_status: bool = True) -> None:
+    """Store what the carrier said; the status only ever moves forward (tracking statuses go through
+    ``workers.tracking.apply_update`` so the order follows)."""
     with transaction(context.engine()) as session:
         shipment = session.get(Shipment, shipment_id)
-        shipment.carrier_ref, shipment.status, shipment.raw_status = result.carrier_ref, result.status, result.raw_status
+        shipment.carrier_ref = result.carrier_ref or shipment.carrier_ref
+        if with_status and advances(shipment.status, result.status):
+            shipment.status, shipment.raw_status = result.status, result.raw_status
         shipment.tracking_number = result.tracking_number or shipment.tracking_number
         shipment.error = None
 
@@ -126,3 +130,21 @@ def queue_tracking_push(shipment_id: int) -> None:
         description = f"send tracking {shipment.tracking_number} to {order.channel.name} order {order.number}"
     if pending:
         enqueue_intent(context.redis(), intent.id, description)
+
+
+def refresh_shipment(shipment_id: int) -> str:
+    """Job: re-read a shipment from the carrier (after an unsigned webhook) and apply what changed."""
+    from workers.tracking import apply_update
+
+    shipment, carrier = _load(shipment_id)
+    result = carrier.get_shipment(shipment.carrier_ref)
+    in_transit = result.status not in ("created", "confirmed")
+    _record(shipment_id, result, with_status=not in_transit)
+    shipment = _load(shipment_id)[0]
+    with transaction(context.engine()) as session:
+        has_label = session.scalar(select(Label.id).where(Label.shipment_id == shipment_id)) is not None
+    if shipment.tracking_number and not has_label and result.status not in ("created", "cancelled"):
+        enqueue(context.redis(), "fetch_label", shipment_id, f"fetch label for shipment {shipment.reference}")
+    if shipment.tracking_number and in_transit:
+        apply_update(shipment.carrier, TrackingUpdate(shipment.tracking_number, result.status, result.raw_status))
+    return result.status

@@ -15,7 +15,7 @@ from connector.db import transaction
 from connector.errors import StockbridgeError
 from connector.models import Channel, Order, Shipment
 from connector.orders import move_order
-from connector.shipping import TRACKING_STATES, TrackingUpdate
+from connector.shipping import TRACKING_STATES, TrackingUpdate, advances
 from connector.stock import listings_for
 from workers import context
 from workers.queue import mark_dirty
@@ -25,15 +25,6 @@ ORDER_STATUS = {"in_transit": "shipped", "ready_for_pickup": "shipped", "deliver
 POLL_BATCH = 100
 
 
-def _advances(current: str, new: str) -> bool:
-    if current in ("returned", "cancelled", "delivered") and new != "returned":
-        return False
-    if new in ("returned", "cancelled"):
-        return current != new
-    known = {s: i for i, s in enumerate(TRACKING_STATES)}
-    return known.get(new, 0) > known.get(current, 0)
-
-
 def apply_update(account_name: str, update: TrackingUpdate) -> str:
     """Apply one tracking update to the shipment carrying its number (and its order)."""
     with transaction(context.engine()) as session:
@@ -41,7 +32,7 @@ def apply_update(account_name: str, update: TrackingUpdate) -> str:
                                                          Shipment.tracking_number == update.tracking_number))
         if shipment is None:
             return "unknown tracking number"
-        if not _advances(shipment.status, update.status):
+        if not advances(shipment.status, update.status):
             return f"kept {shipment.status}"
         shipment.status, shipment.raw_status = update.status, update.raw_status
         order = session.get(Order, shipment.order_id)

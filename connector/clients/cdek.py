@@ -26,8 +26,16 @@ from urllib.parse import quote
 import requests
 
 from connector.clients.http import DEFAULT_TIMEOUT, HttpClient
-from connector.errors import AuthError, ConfigurationError, NotFound, PermanentError, StockbridgeError, \
-    TransientError, UnsupportedOperation
+from connector.errors import (
+    AmbiguousError,
+    AuthError,
+    ConfigurationError,
+    NotFound,
+    PermanentError,
+    StockbridgeError,
+    TransientError,
+    UnsupportedOperation,
+)
 from connector.shipping import LabelNotReady, ShipmentRequest, ShipmentResult, TrackingUpdate
 from mappers import cdek
 
@@ -134,7 +142,11 @@ class CdekClient:
         ``get_shipment``). Not idempotent: a read timeout is an AmbiguousError; look up first.
         """
         body = self._json("POST", "/v2/orders", ok=(200, 201, 202), json=cdek.order_request(request))
-        return self._await_order(cdek.entity_uuid(body))
+        try:
+            uuid = cdek.entity_uuid(body)
+        except TransientError:  # accepted, but we cannot tell which order: look it up before retrying
+            raise AmbiguousError("CDEK POST /v2/orders: accepted without entity.uuid") from None
+        return self._await_order(uuid)
 
     def _await_order(self, uuid: str) -> ShipmentResult:
         pending = ShipmentResult(carrier_ref=uuid, status="created", raw_status="ACCEPTED")
@@ -173,7 +185,10 @@ class CdekClient:
         """
         if fmt.lower() != "pdf" or size not in cdek.LABEL_SIZES:
             raise UnsupportedOperation(f"CDEK prints PDF in {', '.join(cdek.LABEL_SIZES)} only")
-        if not self.get_shipment(carrier_ref).label_ready:
+        order = self.get_shipment(carrier_ref)
+        if order.status == "cancelled":
+            raise PermanentError("CDEK: the order was deleted; it has no label")
+        if not order.label_ready:
             raise LabelNotReady("CDEK: the order is still being validated", retry_after=self.settings.poll_interval)
         deadline = self._clock() + self.settings.wait_seconds
         while True:
