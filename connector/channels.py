@@ -28,8 +28,8 @@ def add_shop(session: Session, name: str, *, url: str, consumer_key: str, consum
         raise ConfigurationError("shop names are letters, digits, '-' and '_' (they appear in the webhook URL)")
     channel = by_name(session, name) or Channel(name=name, kind="woocommerce", settings={})
     channel.base_url = url.rstrip("/")
-    channel.credentials = {"consumer_key": consumer_key, "consumer_secret": consumer_secret,
-                           "webhook_secret": webhook_secret}
+    channel.credentials = {**(channel.credentials or {}), "consumer_key": consumer_key,
+                           "consumer_secret": consumer_secret, "webhook_secret": webhook_secret}
     channel.settings = {**(channel.settings or {}), **(settings or {})}
     session.add(channel)
     session.flush()

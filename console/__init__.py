@@ -17,10 +17,15 @@ def init_app(app: Flask) -> None:
     from console.metrics import bp as metrics_bp
     from console.security import init_security
     from console.web import register
+    from webhooks.carriers import bp as carrier_bp
+    from webhooks.payments import p24_bp, payu_bp
     from webhooks.woocommerce import bp as woo_bp
 
     app.register_blueprint(api_bp, url_prefix="/api")
     app.register_blueprint(metrics_bp)
     app.register_blueprint(register(), url_prefix="/console")
-    init_security(app, exempt_blueprints=(api_bp, metrics_bp, woo_bp))
+    app.register_blueprint(p24_bp, url_prefix="/webhooks/przelewy24")
+    app.register_blueprint(payu_bp, url_prefix="/webhooks/payu")
+    app.register_blueprint(carrier_bp, url_prefix="/webhooks/carrier")
+    init_security(app, exempt_blueprints=(api_bp, metrics_bp, woo_bp, p24_bp, payu_bp, carrier_bp))
     rq_mount.mount(app, app.extensions["stockbridge.settings"].redis_url)

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from connector.lifecycle import STATUSES
 from connector.models import Channel, InboxEvent
 from connector.views import event_row, order_list, order_view
+from console.pages_payments import order_payments
 from console.web import bp, not_found, page, read
 
 LIST_LIMIT = 300
@@ -49,4 +50,5 @@ def order(channel: str, external_id: str):
         if view is None:
             return not_found(f"order {channel}/{external_id}")
         events = _order_events(session, channel, external_id)
-    return page("console_order.html", order=view, events=events)
+        payments = order_payments(session, view["id"])
+    return page("console_order.html", order=view, events=events, payments=payments)

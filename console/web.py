@@ -103,6 +103,6 @@ def records_filter(value, key_label: str = "key") -> dict | None:
 
 def register() -> Blueprint:
     """Import the route modules (they attach views to :data:`bp`) and return the blueprint."""
-    from console import login, pages_ops, pages_orders, pages_stock  # noqa: F401
+    from console import login, pages_ops, pages_orders, pages_payments, pages_stock  # noqa: F401
 
     return bp

@@ -125,3 +125,17 @@ def test_metrics_in_prometheus_format(api):
     assert any(s.name == "stockbridge_job_run_seconds_count" and s.value >= 1
                for s in families["stockbridge_job_run_seconds"].samples)
     assert {s.labels["queue"] for s in families["stockbridge_queue_depth"].samples} == {"stock", "ingest", "outbound"}
+
+
+def test_shop_add_again_keeps_other_credentials(env, engine):
+    from connector import channels
+    from connector.db import transaction
+
+    cli("shop", "add", "s1", "--url", "http://x", "--consumer-key", "a", "--consumer-secret", "b", "--webhook-secret", "c")
+    with transaction(engine) as session:
+        shop = channels.by_name(session, "s1")
+        shop.credentials = {**shop.credentials, "przelewy24": {"crc": "k"}}
+    cli("shop", "add", "s1", "--url", "http://x", "--consumer-key", "a2", "--consumer-secret", "b", "--webhook-secret", "c")
+    with transaction(engine) as session:
+        creds = channels.by_name(session, "s1").credentials
+    assert creds["consumer_key"] == "a2" and creds["przelewy24"] == {"crc": "k"}

@@ -13,7 +13,7 @@ from connector.models import InboxEvent, Reservation
 from tests.helpers import add_shop, deliver, woo_order
 from tests.processes import Proc, start_worker, wait_for
 
-ORDERS = 150
+ORDERS = 400
 
 
 @pytest.fixture

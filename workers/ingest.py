@@ -20,7 +20,9 @@ from connector.db import transaction
 from connector.errors import PermanentError, TransientError
 from connector.models import Channel, InboxEvent, utcnow
 from workers import context, metrics_store, shipping
+from workers.carrier_events import handle_carrier_event
 from workers.effects import Effects
+from workers.payment_events import handle_payu, handle_przelewy24
 from workers.queue import drain_flag, enqueue_intent, mark_dirty, queue
 from workers.woocommerce_events import handle_woo_event
 
@@ -28,7 +30,8 @@ log = logging.getLogger(__name__)
 BACKOFF = (2, 5, 15, 60, 300, 900, 1800, 3600)
 
 
-HANDLERS = {"woocommerce": handle_woo_event}
+HANDLERS = {"woocommerce": handle_woo_event, "przelewy24": handle_przelewy24, "payu": handle_payu,
+            "carrier": handle_carrier_event}
 
 
 def drain_inbox(channel_id: int) -> str:
@@ -128,5 +131,7 @@ def _after_commit(effects: Effects) -> None:
         enqueue_intent(redis, intent_id, description)
     for shipment_id, description in effects.shipments:
         shipping.enqueue(redis, "create_shipment", shipment_id, description)
+    for shipment_id, description in effects.refreshes:
+        shipping.enqueue(redis, "refresh_shipment", shipment_id, description)
     if effects.refusals:
         metrics_store.increment(redis, "oversell_refusals", effects.refusals)

@@ -22,6 +22,7 @@ from connector.shipments import NoShippingRule, is_ready, plan_shipment
 from connector.stock import apply_product_stock
 from mappers import woocommerce as woo
 from workers.effects import Effects
+from workers.payment_events import on_order_applied
 
 
 def client_for(channel: Channel, cfg: Settings) -> WooCommerceClient:
@@ -55,6 +56,7 @@ def _order(session: Session, channel: Channel, event: InboxEvent, payload: dict,
     _raise_order_alerts(session, channel, result)
     effects.refusals = len(result.short_skus)
     _maybe_ship(session, channel, result.order, effects)
+    on_order_applied(session, result.order, effects)
     if result.short_skus:
         intent = intents.ensure(session, kind="woo_order_note", channel=channel, order=result.order,
                                 key=f"oos-note:{result.order.id}:{','.join(sorted(result.short_skus))}",
