@@ -1,6 +1,8 @@
 """Channel figures and channel-side stock changes.
 
-The figure a channel shows is ``available - buffer`` (never below zero). WooCommerce quirks
+The figure a channel shows is ``available - buffer`` (never below zero). Every figure we pushed in the
+last minutes counts as an echo (WooCommerce delivers the echoes of quick successive pushes late and out
+of order; the caller passes them in). WooCommerce quirks
 (``reference/woocommerce.md`` section B and pitfalls): ``stock_quantity`` is absolute, our own
 pushes echo back as ``product.updated``, and WooCommerce itself lowers stock when an order is paid,
 so a changed figure right after an order for that SKU is the shop's own bookkeeping, not a manual
@@ -57,7 +59,8 @@ def _recent_order_for(session: Session, channel: Channel, sku: str, window_secon
 
 
 def apply_product_stock(session: Session, channel: Channel, product: ProductStock, *, event_id: int | None,
-                        policy: str, echo_window_seconds: int) -> ProductOutcome:
+                        policy: str, echo_window_seconds: int, recently_pushed: frozenset[int] = frozenset()
+                        ) -> ProductOutcome:
     """A channel reported a product's stock (``product.updated``); decide echo, own change or manual edit."""
     sku = product.sku or synthetic_sku(channel.name, product.product_ref, product.variation_ref)
     listing = learn_listing(session, channel, sku, product.product_ref, product.variation_ref)
@@ -70,6 +73,8 @@ def apply_product_stock(session: Session, channel: Channel, product: ProductStoc
         ledger.set_on_hand(session, sku, product.quantity + listing.buffer, cause)
         listing.last_pushed = product.quantity
         return ProductOutcome("processed", f"{sku}: new SKU, on hand {product.quantity} from {channel.name}", {sku})
+    if product.quantity in recently_pushed:  # a late echo of an earlier push of ours
+        return ProductOutcome("ignored", f"{sku}: echo of our earlier figure {product.quantity}")
     return _compare(session, channel, listing, product.quantity, found, event_id, policy, echo_window_seconds)
 
 

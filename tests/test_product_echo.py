@@ -105,3 +105,14 @@ def test_unmanaged_stock_is_ignored(shop, engine):
     deliver(shop, "shop1", "product.updated", woo_product(51, "BAG", None, manage_stock=False))
     run(engine)
     assert last_event(engine).status == "ignored"
+
+
+def test_late_echo_of_an_earlier_push_is_ignored(shop, engine, redis):
+    from workers.queue import remember_pushed
+
+    remember_pushed(redis, 1, "MUG", 9)  # we pushed 9, then 10; the echo of 9 arrives last
+    set_pushed(engine, 10)
+    deliver(shop, "shop1", "product.updated", woo_product(50, "MUG", 9, minute=5))
+    run(engine)
+    assert "earlier figure" in last_event(engine).error
+    assert on_hand(engine) == (10, 0)

@@ -115,3 +115,25 @@ def enqueue_replay(redis: Redis, event_id: int, channel_id: int, channel_name: s
     """Operator replay: the event is back to ``received``; the drain picks it up."""
     redis.delete(drain_flag(channel_id))
     trigger_drain(redis, channel_id, channel_name)
+
+
+ECHO_MEMORY_SECONDS = 300
+
+
+def _pushed_key(channel_id: int, sku: str) -> str:
+    return f"sb:pushed:{channel_id}:{sku}"
+
+
+def remember_pushed(redis, channel_id: int, sku: str, figure: int) -> None:
+    """Keep the figures pushed in the last minutes, so their late echoes are recognised."""
+    key, now = _pushed_key(channel_id, sku), time.time()
+    pipe = redis.pipeline(transaction=False)
+    pipe.zadd(key, {str(figure): now})
+    pipe.zremrangebyscore(key, 0, now - ECHO_MEMORY_SECONDS)
+    pipe.expire(key, ECHO_MEMORY_SECONDS)
+    pipe.execute()
+
+
+def recently_pushed(redis, channel_id: int, sku: str) -> frozenset[int]:
+    members = redis.zrangebyscore(_pushed_key(channel_id, sku), time.time() - ECHO_MEMORY_SECONDS, "+inf")
+    return frozenset(int(m) for m in members)

@@ -23,7 +23,7 @@ from connector.stock import figure_for
 from mappers import woocommerce as woo
 from workers import context
 from workers import metrics_store
-from workers.queue import dirty_key, dirty_since_key, push_flag, trigger_push
+from workers.queue import dirty_key, dirty_since_key, push_flag, remember_pushed, trigger_push
 from workers.woocommerce_events import client_for
 
 log = logging.getLogger(__name__)
@@ -126,6 +126,7 @@ def _record_results(channel_id: int, results: dict[int, tuple[int, dict | None]]
                 continue
             listing.last_pushed, listing.last_pushed_at, listing.push_error = figure, now, None
             accepted.add(listing.sku)
+            remember_pushed(context.redis(), channel_id, listing.sku, figure)
         channel = session.get(Channel, channel_id)
         channel.last_success_at = now
         alerts.resolve(session, f"channel-failing:{channel_id}")

@@ -17,11 +17,14 @@ from connector.clients.woocommerce import WooCommerceClient, WooSettings
 from connector.errors import NotFound
 from connector.models import Channel, InboxEvent
 from connector.orders import apply_order, cancel_order, lock_order
+from connector.canonical import synthetic_sku
 from connector.settings import Settings
 from connector.shipments import NoShippingRule, is_ready, plan_shipment
 from connector.stock import apply_product_stock
 from mappers import woocommerce as woo
+from workers import context
 from workers.effects import Effects
+from workers.queue import recently_pushed
 from workers.payment_events import on_order_applied
 
 
@@ -130,8 +133,10 @@ def _order_trashed(session: Session, channel: Channel, event: InboxEvent, payloa
 def _product(session: Session, channel: Channel, event: InboxEvent, payload: dict, cfg: Settings):
     product = woo.product_from_woo(payload)
     policy = channel.settings.get("manual_edit_policy", cfg.manual_edit_policy)
+    sku = product.sku or synthetic_sku(channel.name, product.product_ref, product.variation_ref)
     outcome = apply_product_stock(session, channel, product, event_id=event.id, policy=policy,
-                                  echo_window_seconds=cfg.echo_window_seconds)
+                                  echo_window_seconds=cfg.echo_window_seconds,
+                                  recently_pushed=recently_pushed(context.redis(), channel.id, sku))
     effects = Effects()
     effects.touch(session, outcome.touched_skus)
     effects.force_push(channel.id, outcome.force_push)
