@@ -6,7 +6,8 @@ import argparse
 import logging
 import sys
 
-from werkzeug.serving import make_server
+
+from sandbox.serving import serve
 
 from .app import create_app
 
@@ -35,16 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     app = create_app({"CLIENT_ID": args.client_id, "CLIENT_SECRET": args.client_secret,
                       "ORDER_DELAY": args.order_delay, "PRINT_DELAY": args.print_delay,
                       "WEBHOOK_URL": args.webhook_url, "HANG_SECONDS": args.hang_seconds})
-    server = make_server(args.host, args.port, app, threaded=True)
-    print(f"CDEK sandbox on http://{args.host}:{server.server_port}", flush=True)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        app.extensions["cdek_sandbox"].close()
-        server.server_close()
-    return 0
+    return serve(app, args.host, args.port, lambda port: f"CDEK sandbox on http://{args.host}:{port}", on_close=app.extensions["cdek_sandbox"].close)
 
 
 if __name__ == "__main__":

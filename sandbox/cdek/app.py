@@ -11,7 +11,7 @@ from typing import Any
 from flask import Flask, current_app, g, jsonify, request
 
 from . import control, orders, printing, validation, webhooks
-from .faults import Faults
+from sandbox.faults import Faults
 from .store import Order, Store, now_iso
 from .webhooks import Notifier, order_status_body
 

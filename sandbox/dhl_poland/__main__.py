@@ -6,7 +6,8 @@ import argparse
 import logging
 import sys
 
-from werkzeug.serving import make_server
+
+from sandbox.serving import serve
 
 from .app import create_app
 
@@ -29,17 +30,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     app = create_app({"USERNAME": args.username, "PASSWORD": args.password, "DELAY": args.delay,
                       "HANG_SECONDS": args.hang_seconds})
-    server = make_server(args.host, args.port, app, threaded=True)
-    print(f"DHL24 WebAPI2 sandbox on http://{args.host}:{server.server_port}/webapi2/provider/service.html?ws=1",
-          flush=True)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        app.extensions["dhl_sandbox"].close()
-        server.server_close()
-    return 0
+    return serve(app, args.host, args.port, lambda port: f"DHL24 WebAPI2 sandbox on http://{args.host}:{port}/webapi2/provider/service.html?ws=1",
+                 on_close=app.extensions["dhl_sandbox"].close)
 
 
 if __name__ == "__main__":

@@ -6,7 +6,8 @@ import argparse
 import logging
 import sys
 
-from werkzeug.serving import make_server
+
+from sandbox.serving import serve
 
 from .app import create_app
 
@@ -37,16 +38,8 @@ def main(argv: list[str] | None = None) -> int:
     app = create_app({"TOKEN": args.token, "ORGANIZATION_ID": args.organization_id,
                       "CONFIRM_DELAY": args.confirm_delay, "WEBHOOK_URL": args.webhook_url, "DELAY": args.delay,
                       "HANG_SECONDS": args.hang_seconds})
-    server = make_server(args.host, args.port, app, threaded=True)
-    print(f"InPost ShipX sandbox on http://{args.host}:{server.server_port}", flush=True)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        app.extensions["inpost_sandbox"].close()
-        server.server_close()
-    return 0
+    return serve(app, args.host, args.port, lambda port: f"InPost ShipX sandbox on http://{args.host}:{port}",
+                 on_close=app.extensions["inpost_sandbox"].close)
 
 
 if __name__ == "__main__":

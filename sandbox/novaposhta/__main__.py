@@ -6,7 +6,8 @@ import argparse
 import logging
 import sys
 
-from werkzeug.serving import make_server
+
+from sandbox.serving import serve
 
 from .app import create_app
 
@@ -26,15 +27,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     app = create_app({"API_KEY": args.api_key, "TODAY": args.today, "HANG_SECONDS": args.hang_seconds})
-    server = make_server(args.host, args.port, app, threaded=True)
-    print(f"Nova Poshta sandbox on http://{args.host}:{server.server_port}", flush=True)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
-    return 0
+    return serve(app, args.host, args.port, lambda port: f"Nova Poshta sandbox on http://{args.host}:{port}")
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ from typing import Any
 from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
 
 from . import control, printing
-from .faults import Faults
+from sandbox.faults import Faults
 from .methods import METHODS, PUBLIC, Context, answer
 from .store import KYIV, Store
 from .validation import err, parse_date

@@ -6,7 +6,8 @@ import argparse
 import logging
 import sys
 
-from werkzeug.serving import make_server
+
+from sandbox.serving import serve
 
 from .app import create_app
 
@@ -39,16 +40,8 @@ def main(argv: list[str] | None = None) -> int:
         "SECOND_KEY": args.second_key, "SIGNATURE_ALGORITHM": args.algorithm,
         "AUTO_RECEIVE": not args.no_auto_receive, "TIME_SCALE": args.time_scale, "DELAY": args.delay,
     })
-    server = make_server(args.host, args.port, app, threaded=True)
-    print(f"PayU sandbox on http://{args.host}:{server.server_port}", flush=True)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        app.extensions["payu_sandbox"].close()
-        server.server_close()
-    return 0
+    return serve(app, args.host, args.port, lambda port: f"PayU sandbox on http://{args.host}:{port}",
+                 on_close=app.extensions["payu_sandbox"].close)
 
 
 if __name__ == "__main__":

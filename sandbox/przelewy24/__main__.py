@@ -6,7 +6,8 @@ import argparse
 import logging
 import sys
 
-from werkzeug.serving import make_server
+
+from sandbox.serving import serve
 
 from .app import create_app
 
@@ -35,16 +36,8 @@ def main(argv: list[str] | None = None) -> int:
         "MERCHANT_ID": args.merchant_id, "POS_ID": args.pos_id, "API_KEY": args.api_key, "CRC": args.crc,
         "TIME_SCALE": args.time_scale, "DELAY": args.delay, "REFUND_URL_STATUS": args.refund_url_status,
     })
-    server = make_server(args.host, args.port, app, threaded=True)
-    print(f"Przelewy24 sandbox on http://{args.host}:{server.server_port}", flush=True)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        app.extensions["p24_sandbox"].close()
-        server.server_close()
-    return 0
+    return serve(app, args.host, args.port, lambda port: f"Przelewy24 sandbox on http://{args.host}:{port}",
+                 on_close=app.extensions["p24_sandbox"].close)
 
 
 if __name__ == "__main__":

@@ -6,7 +6,8 @@ import argparse
 import logging
 import sys
 
-from werkzeug.serving import make_server
+
+from sandbox.serving import serve
 
 from .app import create_app
 
@@ -41,17 +42,10 @@ def main(argv: list[str] | None = None) -> int:
         "SEED": args.seed, "ORDER_TRICKLE": args.order_trickle, "CURRENCY": args.currency,
         "ALLOW_ANY_PORT": not args.strict_urls, "DELIVERY_DELAY": args.delivery_delay,
     })
-    server = make_server(args.host, args.port, app, threaded=True)
     state = app.extensions["wc_sandbox"]
-    print(f"WooCommerce sandbox on {state.shop.home_url} (REST: {state.shop.rest_url('')})", flush=True)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        state.close()
-        server.server_close()
-    return 0
+    return serve(app, args.host, args.port,
+                 lambda port: f"WooCommerce sandbox on {state.shop.home_url} (REST: {state.shop.rest_url('')})",
+                 on_close=state.close)
 
 
 if __name__ == "__main__":

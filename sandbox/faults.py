@@ -1,9 +1,9 @@
 """Injected failures: ``POST /__sandbox__/fail {"status": 500 | "timeout" | "lost", "count": N, "path": ""}``.
 
-- a number: the next N API requests get that HTTP status (a ``v2_internal_error`` body) and are
-  not processed;
+- a number: the next N API requests get that HTTP status (the sandbox's own error body) and
+  are not processed;
 - ``"timeout"``: the next N requests hang HANG_SECONDS and are then answered 504, unprocessed;
-- ``"lost"``: the next N requests ARE processed (an order is created, a token issued), then the
+- ``"lost"``: the next N requests ARE processed (the sandbox acts on them), then the
   answer is held HANG_SECONDS: the client times out and never learns the result.
 ``path`` limits the fault to requests whose path starts with it.
 """
