@@ -15,4 +15,8 @@ if [ -z "${STOCKBRIDGE_ADMIN_TOKEN:-}" ]; then
   STOCKBRIDGE_ADMIN_TOKEN="$(cat var/admin-token)"; export STOCKBRIDGE_ADMIN_TOKEN
   echo "admin token (API bearer / console login): stored in var/admin-token"
 fi
-stockbridge run "$@"
+stockbridge run "$@" &
+child=$!
+trap 'kill -TERM "$child" 2>/dev/null' TERM INT   # stop the supervisor gracefully, then the EXIT trap
+wait "$child" || true
+wait "$child" 2>/dev/null || true
