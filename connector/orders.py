@@ -141,9 +141,15 @@ def _copy_fields(order: Order, canon: CanonicalOrder, payment_status: str) -> No
 
 
 def apply_order(session: Session, channel: Channel, canon: CanonicalOrder, *, payment_status: str,
-                event_id: int | None, hold_minutes: int, reopen: bool = False) -> ApplyResult:
-    """Upsert ``canon`` for ``channel`` and move its stock; returns what changed."""
+                event_id: int | None, hold_minutes: int, reopen: bool = False,
+                reopen_raw: frozenset[str] = frozenset()) -> ApplyResult:
+    """Upsert ``canon`` for ``channel`` and move its stock; returns what changed.
+
+    ``reopen`` lets the order leave an exit state (WooCommerce's restore); so does a previous raw
+    status in ``reopen_raw`` (a ``failed`` WooCommerce order paid on a second attempt).
+    """
     order = lock_order(session, channel.id, canon.external_id)
+    reopen = reopen or (order is not None and order.raw_status in reopen_raw)
     if order is None:
         order = Order(channel_id=channel.id, external_id=canon.external_id, status="new", flags=[])
         session.add(order)

@@ -47,11 +47,9 @@ def handle_woo_event(session: Session, channel: Channel, event: InboxEvent, cfg:
 
 def _order(session: Session, channel: Channel, event: InboxEvent, payload: dict, cfg: Settings):
     canon = woo.order_from_woo(payload)
-    previous = lock_order(session, channel.id, canon.external_id)
-    reopen = event.topic == "order.restored" or (previous is not None and previous.raw_status in woo.REOPENABLE_RAW)
     result = apply_order(session, channel, canon, payment_status=woo.payment_status(canon.raw_status),
                          event_id=event.id, hold_minutes=int(channel.settings.get("hold_minutes", cfg.hold_minutes)),
-                         reopen=reopen)
+                         reopen=event.topic == "order.restored", reopen_raw=woo.REOPENABLE_RAW)
     effects = Effects()
     if result.outcome == "stale":
         return "stale", result.note, effects
