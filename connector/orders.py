@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from connector import ledger
@@ -38,6 +40,19 @@ def lock_order(session: Session, channel_id: int, external_id: str) -> Order | N
     return session.scalar(
         select(Order).where(Order.channel_id == channel_id, Order.external_id == external_id).with_for_update(of=Order)
     )
+
+
+def _create_and_lock(session: Session, channel_id: int, external_id: str) -> Order:
+    """Insert the order row unless a concurrent worker just did (twin webhooks), then lock it.
+
+    ``INSERT ... ON CONFLICT DO NOTHING`` waits for the other transaction's row instead of failing
+    on the unique constraint, so the twin is applied right after, not retried seconds later.
+    """
+    dialect_insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    session.execute(dialect_insert(Order).values(channel_id=channel_id, external_id=external_id, status="new",
+                                                 flags=[]).on_conflict_do_nothing(
+        index_elements=["channel_id", "external_id"]))
+    return lock_order(session, channel_id, external_id)
 
 
 def _is_stale(order: Order, canon: CanonicalOrder) -> bool:
@@ -151,9 +166,7 @@ def apply_order(session: Session, channel: Channel, canon: CanonicalOrder, *, pa
     order = lock_order(session, channel.id, canon.external_id)
     reopen = reopen or (order is not None and order.raw_status in reopen_raw)
     if order is None:
-        order = Order(channel_id=channel.id, external_id=canon.external_id, status="new", flags=[])
-        session.add(order)
-        session.flush()
+        order = _create_and_lock(session, channel.id, canon.external_id)
     elif _is_stale(order, canon):
         return ApplyResult("stale", order, note=f"body from {canon.updated_at} older than {order.source_updated_at}")
     status, note = _next_status(order, canon, reopen)

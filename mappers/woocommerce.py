@@ -131,6 +131,11 @@ class ProductSchema(_Base):
     date_modified_gmt = WooDateTime(load_default=None)
 
 
+#: Built once: a schema instance builds its nested schemas on construction (reused: loading is thread-safe).
+_ORDER_SCHEMA = OrderSchema()
+_PRODUCT_SCHEMA = ProductSchema()
+
+
 def _line(item: dict) -> CanonicalLine:
     price = item["price"] if item["price"] is not None else Decimal("0")
     return CanonicalLine(
@@ -155,7 +160,7 @@ def _delivery(shipping_lines: list[dict]) -> dict:
 
 def order_from_woo(payload: dict) -> CanonicalOrder:
     """Map a WooCommerce order body; raises ``marshmallow.ValidationError`` on a malformed one."""
-    data = OrderSchema().load(payload)
+    data = _ORDER_SCHEMA.load(payload)
     total = data["total"] if data["total"] is not None else Decimal("0")
     return CanonicalOrder(
         external_id=str(data["id"]),
@@ -186,7 +191,7 @@ def payment_status(raw_status: str) -> str:
 
 def product_from_woo(payload: dict) -> ProductStock:
     """Map a product or variation body to its stock view (variations carry ``parent_id``)."""
-    data = ProductSchema().load(payload)
+    data = _PRODUCT_SCHEMA.load(payload)
     is_variation = data["type"] == "variation"
     return ProductStock(
         product_ref=str(data["parent_id"] if is_variation else data["id"]),
@@ -215,8 +220,11 @@ class DeletedSchema(_Base):
     id = fields.Integer(required=True, validate=validate.Range(min=1))
 
 
+_DELETED_SCHEMA = DeletedSchema()
+
+
 def deleted_id(payload: dict) -> int:
-    return DeletedSchema().load(payload)["id"]
+    return _DELETED_SCHEMA.load(payload)["id"]
 
 
 def inbox_key(topic: str, body: dict, raw: bytes, delivery_id: str) -> str:

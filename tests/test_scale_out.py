@@ -55,6 +55,7 @@ def test_several_web_processes_and_workers_share_one_truth(env):
         assert (stock["on_hand"], stock["available"]) == (40, 0)
         events = requests.get(f"{web}/api/events?channel=shop1&limit=1000", headers=AUTH, timeout=5).json()
         assert len(events) == 2 * ORDERS and {e["status"] for e in events} == {"processed"}
+        assert all(e["attempts"] == 0 for e in events)  # twins on different workers never collide
         flagged = [o for o in range(ORDERS) if "out_of_stock:NOT-GES-A5" in
                    requests.get(f"{web}/api/orders/shop1/{9000 + o}", headers=AUTH, timeout=5).json()["flags"]]
         assert len(flagged) == ORDERS - 40

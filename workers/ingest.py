@@ -23,7 +23,7 @@ from workers import context, metrics_store, shipping
 from workers.carrier_events import handle_carrier_event
 from workers.effects import Effects
 from workers.payment_events import handle_payu, handle_przelewy24
-from workers.queue import drain_flag, enqueue_intent, mark_dirty, queue
+from workers.queue import drain_flag, enqueue_intent, mark_dirty, queue, trigger_drain
 from workers.woocommerce_events import handle_woo_event
 
 log = logging.getLogger(__name__)
@@ -38,15 +38,19 @@ def drain_inbox(channel_id: int) -> str:
     """Job: process every due event of one channel, oldest first, within a time budget."""
     cfg, redis = context.settings(), context.redis()
     redis.delete(drain_flag(channel_id), drain_flag(channel_id) + ":later")
-    done, started = 0, time.monotonic()
+    done, started, exhausted = 0, time.monotonic(), False
     while time.monotonic() - started < cfg.drain_time_budget:
         with transaction(context.engine()) as session:
             ids = inbox.claim(session, channel_id, cfg.drain_batch, cfg.event_claim_seconds)
         if not ids:
+            exhausted = True
             break
         for event_id in ids:
             apply_event(event_id)
             done += 1
+    if not exhausted:  # the time budget ran out with work left: hand over to a fresh job
+        with transaction(context.engine()) as session:
+            trigger_drain(redis, channel_id, session.get(Channel, channel_id).name)
     _reschedule_if_waiting(channel_id)
     return f"{done} events processed"
 
