@@ -43,7 +43,9 @@ def make_engine(url: str) -> Engine:
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    # No pre-ping: it is a round trip per checkout on the webhook ack path. A connection the server
+    # dropped fails once: the ack path retries on a fresh one (connector.inbox), jobs retry as transient.
+    return create_engine(url, pool_recycle=1800, pool_size=5, max_overflow=10)
 
 
 def get_engine(url: str) -> Engine:

@@ -53,10 +53,13 @@ def _insert_raw(engine: Engine, values: dict) -> int | None:
     Measured: SQLAlchemy's statement execution cost more than the SQLite commit itself on this path
     (``benchmarks/RESULTS.md``); everything else uses the ORM/Core.
     """
-    try:
-        return _insert_on(engine, values)
-    except engine.dialect.dbapi.Error as exc:  # the pool hands out raw DBAPI errors here
-        raise InboxUnavailable(f"inbox write failed: {type(exc).__name__}") from exc
+    for attempt in (1, 2):
+        try:
+            return _insert_on(engine, values)
+        except engine.dialect.dbapi.Error as exc:  # the pool hands out raw DBAPI errors here
+            if attempt == 1 and engine.dialect.is_disconnect(exc, None, None):
+                continue  # a pooled connection the server closed (restart): one fresh try
+            raise InboxUnavailable(f"inbox write failed: {type(exc).__name__}") from exc
 
 
 class InboxUnavailable(TransientError):
@@ -81,8 +84,11 @@ def _insert_on(engine: Engine, values: dict) -> int | None:
         except engine.dialect.dbapi.IntegrityError:
             conn.rollback()
             return None
-        except BaseException:
-            conn.rollback()
+        except engine.dialect.dbapi.Error as exc:
+            if engine.dialect.is_disconnect(exc, None, None):
+                conn.invalidate()  # never hand this connection out again
+            else:
+                conn.rollback()
             raise
     finally:
         conn.close()

@@ -166,3 +166,18 @@ def test_real_ping_capture_is_answered_200(env, engine):
     response = create_app().test_client().post("/webhooks/woocommerce/real", data=capture["raw_body"].encode(),
                                                headers=capture["request"]["headers"])
     assert response.status_code == 200
+
+
+def test_database_restart_between_deliveries_still_acknowledges(app, engine):
+    """A pooled connection the server dropped (restart, failover) costs one retry, not a lost delivery."""
+    from sqlalchemy import text
+
+    client = app.test_client()
+    assert deliver(client, "shop1", "order.created", woo_order(12)).status_code == 200
+    if engine.dialect.name == "postgresql":  # kill every other session, like a server restart would
+        with engine.connect() as conn:
+            conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                              "WHERE datname = current_database() AND pid <> pg_backend_pid()"))
+            conn.commit()
+    assert deliver(client, "shop1", "order.created", woo_order(13)).status_code == 200
+    assert count_events(engine) == 2
