@@ -33,6 +33,7 @@ class ApplyResult:
     touched_skus: set[str] = field(default_factory=set)
     short_skus: list[str] = field(default_factory=list)
     unknown_skus: list[str] = field(default_factory=list)
+    was_short: bool = False
     note: str = ""
 
 
@@ -106,10 +107,14 @@ def _upsert_lines(session: Session, channel: Channel, order: Order, canon: Canon
     by_key = {line.line_key: line for line in order.lines}
     seen = set()
     for cl in canon.lines:
-        sku = resolve_sku(session, channel, cl)
-        if cl.product_ref not in ("", "0"):
-            learn_listing(session, channel, sku, cl.product_ref, cl.variation_ref)
         line = by_key.get(cl.line_key)
+        if line is not None and (line.product_ref, line.variation_ref) == (cl.product_ref, cl.variation_ref) \
+                and (line.sku == cl.sku or not cl.sku):
+            sku = line.sku  # a known line: its SKU and listing were resolved when it first came
+        else:
+            sku = resolve_sku(session, channel, cl)
+            if cl.product_ref not in ("", "0"):
+                learn_listing(session, channel, sku, cl.product_ref, cl.variation_ref)
         if line is None:
             line = OrderLine(line_key=cl.line_key, sku=sku, quantity=cl.quantity)
             order.lines.append(line)
@@ -126,6 +131,7 @@ def _upsert_lines(session: Session, channel: Channel, order: Order, canon: Canon
 def _apply_stock(session: Session, order: Order, lines: list[OrderLine], cause: ledger.Cause,
                  hold_until: datetime | None, result: ApplyResult) -> None:
     action = stock_action(order.status)
+    result.was_short = any(f.startswith("out_of_stock:") for f in order.flags or [])
     for line in lines:
         kwargs = dict(order_id=order.id, line_id=line.id, sku=line.sku, cause=cause)
         if action == "release" or line.quantity == 0:

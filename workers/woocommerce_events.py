@@ -72,7 +72,7 @@ def _raise_order_alerts(session: Session, channel: Channel, result) -> None:
     if result.short_skus:
         alerts.raise_alert(session, kind="out_of_stock", key=f"oos:{order.id}", channel_id=channel.id,
                            order_id=order.id, message=f"{label}: not enough stock for {', '.join(sorted(result.short_skus))}")
-    else:
+    elif result.was_short:
         alerts.resolve(session, f"oos:{order.id}")
     if result.unknown_skus:
         alerts.raise_alert(session, kind="unknown_sku", key=f"unknown-sku:{order.id}", channel_id=channel.id,
