@@ -167,7 +167,7 @@ def run(host: str, port: int, worker_count: int, demo: bool | None, demo_port: i
 
 from connector.cli_events import events  # noqa: E402
 from connector.cli_pay import pay_group  # noqa: E402
-from connector.cli_ship import carrier_group, ship_group  # noqa: E402
+from connector.cli_ship import carrier_group, labels_group, ship_group  # noqa: E402
 from connector.cli_shop import catalog_group, reconcile, shop_connect  # noqa: E402
 
 main.add_command(events)
@@ -175,6 +175,7 @@ main.add_command(catalog_group)
 main.add_command(reconcile)
 main.add_command(carrier_group)
 main.add_command(ship_group)
+main.add_command(labels_group)
 main.add_command(pay_group)
 shop.add_command(shop_connect)
 

@@ -11,7 +11,7 @@ from connector import channels
 from connector.carriers import REGISTRY
 from connector.db import get_engine, transaction
 from connector.errors import PermanentError, StockbridgeError
-from connector.models import Channel, Order, Shipment
+from connector.models import Channel, Order, Shipment, utcnow
 from connector.settings import load_settings
 from connector.shipments import plan_shipment
 
@@ -112,3 +112,34 @@ def ship_list(status: str | None) -> None:
         for s in session.scalars(query):
             click.echo(f"{s.reference:<28} {s.carrier:<12} {s.service:<24} {s.status:<16} {s.tracking_number} "
                        f"{s.error or ''}")
+
+
+@click.group("labels")
+def labels_group() -> None:
+    """Label batches for the warehouse."""
+
+
+@labels_group.command("print")
+@click.option("--layout", type=click.Choice(["A6", "A4x4", "zpl203", "zpl300"]), default="A6", show_default=True)
+@click.option("--output", type=click.Path(dir_okay=False, writable=True), required=True)
+@click.option("--date", "day", default=None, help="YYYY-MM-DD (UTC); default today.")
+@click.option("--reprint", is_flag=True, help="Include labels printed before.")
+def labels_print(layout: str, output: str, day: str | None, reprint: bool) -> None:
+    """Write the day's new labels as ONE file (merged PDF or ZPL stream) and mark them printed."""
+    from datetime import date
+
+    from connector import label_batch
+
+    when = date.fromisoformat(day) if day else utcnow().date()
+    with transaction(_engine()) as session:
+        shipments = label_batch.shipments_of_day(session, when, only_new=not reprint)
+        batch = label_batch.build(session, shipments, layout)
+        if not batch.printed:
+            raise click.ClickException("no label to print" + (f" (not ready: {', '.join(batch.skipped)})"
+                                                              if batch.skipped else ""))
+        with open(output, "wb") as handle:
+            handle.write(batch.content)
+        label_batch.mark_printed(session, batch.printed)
+    click.echo(f"{len(batch.printed)} labels written to {output}"
+               + (f"; not ready yet: {', '.join(batch.skipped)}" if batch.skipped else ""))
+

@@ -115,3 +115,33 @@ def test_missing_locker_id_is_an_alert_not_a_shipment(stack, engine):
     assert shipments(engine) == []
     with transaction(engine) as session:
         assert any("pickup point" in a.message for a in open_alerts(session))
+
+
+def test_print_all_new_labels_as_one_file(stack, engine, tmp_path):
+    from pypdf import PdfReader
+
+    from connector import channels
+    from workers.shipping import fetch_label
+
+    with transaction(engine) as session:  # this warehouse also prints ZPL on 203 dpi thermal printers
+        account = channels.by_name(session, "inpost")
+        account.settings = {**account.settings, "zpl_dpi": 203}
+    for number in (301, 302, 303):
+        deliver(stack["client"], "shop1", "order.created",
+                woo_order(number, "processing", [("KUB-ZOLC-330", 1, 10, 0)], name="Ołena Коваль"))
+    drain()
+    for shipment in shipments(engine):
+        requests.post(stack["inpost"] + "/__sandbox__/advance", timeout=5,
+                      json={"id": shipment.carrier_ref, "status": "confirmed"})
+        fetch_label(shipment.id)
+    pdf = tmp_path / "labels.pdf"
+    assert "3 labels written" in cli("labels", "print", "--layout", "A4x4", "--output", str(pdf))
+    reader = PdfReader(str(pdf))
+    assert len(reader.pages) == 1 and round(float(reader.pages[0].mediabox.width)) == 595
+    assert "no label to print" in subprocess.run(
+        [sys.executable, "-m", "connector.cli", "labels", "print", "--output", str(tmp_path / "again.pdf")],
+        cwd=ROOT, env=os.environ.copy(), capture_output=True, text=True).stderr  # all printed already
+    zpl = tmp_path / "labels.zpl"
+    cli("labels", "print", "--layout", "zpl203", "--reprint", "--output", str(zpl))
+    stream = zpl.read_bytes()
+    assert stream.count(b"^XA") == 3 and b"^PW799" in stream

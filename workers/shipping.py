@@ -104,15 +104,32 @@ def fetch_label(shipment_id: int) -> str:
         refreshed = carrier.get_shipment(shipment.carrier_ref)
         _record(shipment_id, refreshed)
         shipment = _load(shipment_id)[0]
-    content = carrier.get_label(shipment.carrier_ref, fmt="pdf", size="A6")
+    formats = _label_formats(shipment.carrier)
+    stored = {fmt: _store_label(shipment_id, fmt, carrier.get_label(shipment.carrier_ref, fmt=fmt, size="A6",
+                                                                     dpi=formats[fmt]))
+              for fmt in formats}
     with transaction(context.engine()) as session:
-        if session.scalar(select(Label).where(Label.shipment_id == shipment_id, Label.fmt == "pdf")) is None:
-            session.add(Label(shipment_id=shipment_id, fmt="pdf", content=content))
-        stored = session.get(Shipment, shipment_id)
-        if stored.status == "created":
-            stored.status = "confirmed"
+        shipment_row = session.get(Shipment, shipment_id)
+        if shipment_row.status == "created":
+            shipment_row.status = "confirmed"
     queue_tracking_push(shipment_id)
-    return f"label stored ({len(content)} bytes)"
+    return "labels stored: " + ", ".join(f"{fmt} {size} bytes" for fmt, size in stored.items())
+
+
+def _label_formats(account_name: str) -> dict[str, int]:
+    """{format: dpi}: PDF always; ZPL too when the carrier account's warehouse prints on thermal printers
+    (``settings["zpl_dpi"]`` 203 or 300)."""
+    with transaction(context.engine()) as session:
+        account = session.scalar(select(Channel).where(Channel.name == account_name))
+        dpi = (account.settings or {}).get("zpl_dpi")
+    return {"pdf": 203, **({"zpl": int(dpi)} if dpi else {})}
+
+
+def _store_label(shipment_id: int, fmt: str, content: bytes) -> int:
+    with transaction(context.engine()) as session:
+        if session.scalar(select(Label).where(Label.shipment_id == shipment_id, Label.fmt == fmt)) is None:
+            session.add(Label(shipment_id=shipment_id, fmt=fmt, content=content))
+    return len(content)
 
 
 def queue_tracking_push(shipment_id: int) -> None:
