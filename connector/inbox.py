@@ -53,13 +53,17 @@ def _insert_raw(engine: Engine, values: dict) -> int | None:
     Measured: SQLAlchemy's statement execution cost more than the SQLite commit itself on this path
     (``benchmarks/RESULTS.md``); everything else uses the ORM/Core.
     """
+    dbapi = engine.dialect.dbapi
     for attempt in (1, 2):
         try:
             return _insert_on(engine, values)
-        except engine.dialect.dbapi.Error as exc:  # the pool hands out raw DBAPI errors here
-            if attempt == 1 and engine.dialect.is_disconnect(exc, None, None):
-                continue  # a pooled connection the server closed (restart): one fresh try
+        except dbapi.OperationalError as exc:  # the pool hands out raw DBAPI errors here
+            if attempt == 2:
+                raise InboxUnavailable(f"inbox write failed: {type(exc).__name__}") from exc
+            engine.dispose(close=False)  # e.g. a restarted server dropped every pooled connection: start afresh
+        except dbapi.Error as exc:
             raise InboxUnavailable(f"inbox write failed: {type(exc).__name__}") from exc
+    raise AssertionError("unreachable")
 
 
 class InboxUnavailable(TransientError):
@@ -84,11 +88,11 @@ def _insert_on(engine: Engine, values: dict) -> int | None:
         except engine.dialect.dbapi.IntegrityError:
             conn.rollback()
             return None
-        except engine.dialect.dbapi.Error as exc:
-            if engine.dialect.is_disconnect(exc, None, None):
-                conn.invalidate()  # never hand this connection out again
-            else:
+        except engine.dialect.dbapi.Error:
+            try:
                 conn.rollback()
+            except engine.dialect.dbapi.Error:
+                conn.invalidate()  # a dead connection is never handed out again
             raise
     finally:
         conn.close()
