@@ -3,10 +3,11 @@ the current job first."""
 
 from __future__ import annotations
 
+import functools
 import time
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import create_engine, func, select
 
 from connector.db import transaction
 from connector.models import InboxEvent, Reservation
@@ -28,10 +29,17 @@ def loaded(env, engine):
 
 
 def counts(engine) -> tuple[int, int]:
-    with transaction(engine) as session:
-        processed = session.scalar(select(func.count()).select_from(InboxEvent).where(InboxEvent.status == "processed"))
-        reserved = session.scalar(select(func.coalesce(func.sum(Reservation.quantity), 0)))
+    """Read without taking SQLite's write lock (our sessions BEGIN IMMEDIATE; a busy worker would starve us)."""
+    with _reader(engine.url.render_as_string(hide_password=False)).connect() as conn:
+        processed = conn.scalar(select(func.count()).select_from(InboxEvent).where(InboxEvent.status == "processed"))
+        reserved = conn.scalar(select(func.coalesce(func.sum(Reservation.quantity), 0)))
     return processed, reserved
+
+
+@functools.cache
+def _reader(url: str):
+    return create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1)
+                         if url.startswith("postgresql://") else url)
 
 
 def test_kill_9_mid_job_is_redone_within_30s_exactly_once(loaded):
