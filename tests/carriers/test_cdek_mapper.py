@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
@@ -14,17 +13,13 @@ from connector.errors import NotFound, TransientError
 from connector.shipping import TRACKING_STATES, Parcel, Party, ShipmentRequest, ShipmentResult, TrackingUpdate
 from mappers import cdek
 from mappers.novaposhta import CarrierValidationError
+from tests.conftest import shared_fixture
 
-SHARED = Path(__file__).resolve().parents[2].parent / "shared"
-FIXTURES = SHARED / "fixtures" / "couriers" / "cdek"
 
 
 def fixture(name: str) -> dict:
-    """A CDEK fixture, read where it lies; the test is skipped when /work/shared is absent."""
-    path = FIXTURES / name
-    if not path.is_file():
-        pytest.skip(f"shared fixtures not available ({path} is missing)")
-    return json.loads(path.read_text(encoding="utf-8"))
+    """A fixture parsed where it lies in ../shared (the test skips, saying why, on a clone without it)."""
+    return json.loads(shared_fixture("couriers", "cdek", name).read_text(encoding="utf-8"))
 
 
 def request(**changes) -> ShipmentRequest:

@@ -8,7 +8,6 @@ import sys
 import threading
 from contextlib import contextmanager
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 import requests
@@ -19,9 +18,9 @@ from connector.clients.dhl_poland import CancelNotAllowed, CarrierValidationErro
 from connector.errors import AmbiguousError, AuthError, NotFound, TransientError, UnsupportedOperation
 from connector.shipping import Parcel, Party, ShipmentRequest
 from sandbox.dhl_poland import create_app
+from tests.conftest import shared_fixture
 
 USER, PASSWORD = "dhl-user", "dhl-secret-pass"
-FIXTURES = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "couriers" / "dhl_poland"
 A6_POINTS, A4_POINTS = (297.64, 419.53), (595.28, 841.89)
 
 
@@ -167,10 +166,8 @@ def test_find_by_reference_pages_through_busy_days(client, app):
 
 
 def fixture_bytes(name: str) -> bytes:
-    path = FIXTURES / name
-    if not path.exists():
-        pytest.skip(f"shared courier fixtures not found at {path} (tests read /work/shared in place)")
-    return path.read_bytes()
+    """A fixture read where it lies in ../shared (the test skips, saying why, on a clone without it)."""
+    return shared_fixture("couriers", "dhl_poland", name).read_bytes()
 
 
 def test_the_sandbox_reads_the_fixture_requests():

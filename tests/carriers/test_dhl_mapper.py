@@ -8,7 +8,6 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from datetime import date, datetime
 from decimal import Decimal
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -17,18 +16,14 @@ from connector.errors import AuthError, TransientError, UnsupportedOperation
 from connector.shipping import Parcel, Party, ShipmentRequest, ShipmentResult, TrackingUpdate
 from mappers import dhl_poland as mapper
 from mappers.inpost import CarrierValidationError
+from tests.conftest import shared_fixture
 
-SHARED = Path(__file__).resolve().parents[2].parent / "shared"
-FIXTURES = SHARED / "fixtures" / "couriers" / "dhl_poland"
 WARSAW = ZoneInfo("Europe/Warsaw")
 
 
 def fixture(name: str) -> bytes:
-    """A fixture file read in place; skips the test when the shared directory is absent."""
-    path = FIXTURES / name
-    if not path.exists():
-        pytest.skip(f"shared courier fixtures not found at {path} (golden tests read /work/shared in place)")
-    return path.read_bytes()
+    """A fixture read where it lies in ../shared (the test skips, saying why, on a clone without it)."""
+    return shared_fixture("couriers", "dhl_poland", name).read_bytes()
 
 
 def shape(element: ET.Element) -> tuple:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 import requests
@@ -20,17 +19,13 @@ from connector.errors import NotFound, UnsupportedOperation
 from connector.shipping import TRACKING_STATES, Parcel, Party, ShipmentRequest, ShipmentResult, TrackingUpdate
 from mappers import inpost
 from mappers.inpost import CarrierValidationError
+from tests.conftest import shared_fixture
 
-SHARED = Path(__file__).resolve().parents[2].parent / "shared"
-FIXTURES = SHARED / "fixtures" / "couriers" / "inpost"
 
 
 def fixture(name: str) -> dict:
-    """A fixture file parsed in place; skips the test when the shared directory is absent."""
-    path = FIXTURES / name
-    if not path.exists():
-        pytest.skip(f"shared courier fixtures not found at {path} (golden tests read /work/shared in place)")
-    return json.loads(path.read_text(encoding="utf-8"))
+    """A fixture parsed where it lies in ../shared (the test skips, saying why, on a clone without it)."""
+    return json.loads(shared_fixture("couriers", "inpost", name).read_text(encoding="utf-8"))
 
 
 NOBODY = Party(name="")

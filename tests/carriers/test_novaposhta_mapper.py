@@ -7,27 +7,22 @@ import json
 import pickle
 from datetime import date, datetime
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
 from connector.errors import AuthError, NotFound, TransientError, UnsupportedOperation
 from connector.shipping import TRACKING_STATES, Parcel, Party, ShipmentRequest, ShipmentResult, TrackingUpdate
 from mappers import novaposhta as np
+from tests.conftest import shared_fixture
 
-SHARED = Path(__file__).resolve().parents[2].parent / "shared"
-FIXTURES = SHARED / "fixtures" / "couriers" / "novaposhta"
 SENDER = np.Sender("b2ae9819-8fef-4a02-a1d6-2a65e5cdcaac", "fac557b3-8440-4e11-8eee-93360450b1d9",
                    "52353e10-16ec-4723-ac45-6a0842e30582", "c92a8f8a-2f58-4f13-9d74-d271872f3658", "380660000000")
 CITY, BRANCH = "8d5a980d-391c-11dd-90d9-001a92567626", "1ec09d88-e1c2-11e3-8c4a-0050568002cf"
 
 
 def fixture(name: str) -> dict:
-    """A Nova Poshta fixture, read where it lies; the test is skipped when /work/shared is absent."""
-    path = FIXTURES / name
-    if not path.is_file():
-        pytest.skip(f"shared fixtures not available ({path} is missing)")
-    return json.loads(path.read_text(encoding="utf-8"))
+    """A fixture parsed where it lies in ../shared (the test skips, saying why, on a clone without it)."""
+    return json.loads(shared_fixture("couriers", "novaposhta", name).read_text(encoding="utf-8"))
 
 
 def request(service: str = "WarehouseWarehouse", **changes) -> ShipmentRequest:

@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-import pytest
 import requests
 from werkzeug.serving import make_server
+
+from tests.conftest import shared_fixture  # noqa: E402
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared"
 logging.getLogger("werkzeug").setLevel(logging.WARNING)
@@ -24,9 +25,7 @@ logging.getLogger("werkzeug").setLevel(logging.WARNING)
 
 def shared_payments(*parts: str) -> Path:
     """A file under ``../shared/fixtures/payments``; skips with the reason on a clone without it."""
-    if not SHARED.exists():
-        pytest.skip(f"{SHARED} does not exist (no shared fixtures beside this clone); fixture-based test skipped")
-    return SHARED.joinpath("fixtures", "payments", *parts)
+    return shared_fixture("payments", *parts)
 
 
 def load_shared(*parts: str):
