@@ -38,3 +38,25 @@ def resolve(session: Session, key: str) -> None:
 
 def open_alerts(session: Session, limit: int = 200) -> list[Alert]:
     return list(session.scalars(select(Alert).where(Alert.resolved_at.is_(None)).order_by(Alert.id.desc()).limit(limit)))
+
+
+def raise_order_alerts(session: Session, channel, result) -> None:
+    """Alerts for an applied order (``connector.orders.ApplyResult``): out of stock, unknown SKU or status.
+
+    Each is raised while its condition holds and resolved once it no longer does.
+    """
+    order, label = result.order, f"{channel.name} order {result.order.number}"
+    if result.short_skus:
+        raise_alert(session, kind="out_of_stock", key=f"oos:{order.id}", channel_id=channel.id, order_id=order.id,
+                    message=f"{label}: not enough stock for {', '.join(sorted(result.short_skus))}")
+    elif result.was_short:
+        resolve(session, f"oos:{order.id}")
+    if result.unknown_skus:
+        raise_alert(session, kind="unknown_sku", key=f"unknown-sku:{order.id}", channel_id=channel.id,
+                    order_id=order.id, message=f"{label}: unknown SKU {', '.join(sorted(result.unknown_skus))}")
+    else:
+        resolve(session, f"unknown-sku:{order.id}")
+    for flag in order.flags or []:
+        if flag.startswith("unknown_status:"):
+            raise_alert(session, kind="unknown_status", key=f"status:{order.id}:{flag}", channel_id=channel.id,
+                        order_id=order.id, message=f"{label}: unknown status {flag.split(':', 1)[1]!r}")

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from connector import ledger
+from connector.stock import count_stock
 from connector.canonical import ProductStock, synthetic_sku
 from connector.models import Channel, Checkpoint
 from connector.orders import learn_listing
@@ -25,34 +26,38 @@ class PageResult:
     listed: int = 0
     counted: int = 0
     skus: tuple[str, ...] = ()
+    changed: frozenset[str] = frozenset()  # figures moved by orders that waited for a SKU
 
 
-def import_item(session: Session, channel: Channel, product: ProductStock, master: str) -> tuple[str, bool]:
-    """Learn one product/variation; with ``master == "shop"`` take its stock figure. Returns (sku, counted)."""
+def import_item(session: Session, channel: Channel, product: ProductStock, master: str) -> tuple[str, set[str] | None]:
+    """Learn one product/variation; with ``master == "shop"`` take its stock figure.
+
+    Returns (sku, None when not counted, else the SKUs whose figure orders waiting for it changed)."""
     sku = product.sku or synthetic_sku(channel.name, product.product_ref, product.variation_ref)
     listing = learn_listing(session, channel, sku, product.product_ref, product.variation_ref)
     if not product.manage_stock or product.quantity is None:
-        return sku, False
+        return sku, None
     listing.last_seen = product.quantity
     if master != "shop":
-        return sku, False
+        return sku, None
     reserved = (ledger.levels(session, sku) or (0, 0))[1]
-    ledger.set_on_hand(session, sku, max(product.quantity, 0) + reserved,
-                       ledger.Cause(f"catalog import from {channel.name}", note=f"shop showed {product.quantity}"))
+    changed = count_stock(session, sku, max(product.quantity, 0) + reserved, shown=True,
+                          cause=ledger.Cause(f"catalog import from {channel.name}", note=f"shop showed {product.quantity}"))
     listing.last_pushed = product.quantity
-    return sku, True
+    return sku, changed
 
 
 def apply_page(session: Session, channel: Channel, products: list[ProductStock], master: str,
                next_page: int, total_pages: int) -> PageResult:
     result = PageResult()
-    skus = []
+    skus, changed = [], set()
     for product in products:
-        sku, counted = import_item(session, channel, product, master)
+        sku, moved = import_item(session, channel, product, master)
         skus.append(sku)
         result.listed += 1
-        result.counted += int(counted)
-    result.skus = tuple(skus)
+        result.counted += int(moved is not None)
+        changed |= moved or set()
+    result.skus, result.changed = tuple(skus), frozenset(changed)
     save_progress(session, channel, {"next_page": next_page, "total_pages": total_pages, "master": master,
                                      "done": next_page > total_pages})
     return result

@@ -87,14 +87,15 @@ def stock() -> None:
 @click.option("--reason", default="stock count", show_default=True)
 def stock_set(sku: str, quantity: int, reason: str) -> None:
     """Set SKU's on-hand count to QUANTITY and push the new figure to every channel."""
-    from connector.stock import listings_for
+    from connector.stock import count_stock, listings_for
     from workers.context import redis
     from workers.queue import mark_dirty
 
     try:
         with transaction(_engine()) as session:
-            on_hand, reserved = ledger.set_on_hand(session, sku, quantity, ledger.Cause(reason, note="CLI"))
-            pairs = listings_for(session, {sku})
+            touched = count_stock(session, sku, quantity, ledger.Cause(reason, note="CLI"))
+            on_hand, reserved = ledger.levels(session, sku)
+            pairs = listings_for(session, {sku} | touched)
     except PermanentError as exc:
         raise click.ClickException(str(exc)) from exc
     mark_dirty(redis(), pairs)

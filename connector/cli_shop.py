@@ -103,6 +103,7 @@ def catalog_import(name: str, stock_master: str, restart: bool) -> None:
     client = _client(channel)
     items, _total, pages = _fetch(client, page)
     touched: set[str] = set()
+    changed: set[str] = set()  # figures moved by orders that had waited for an imported SKU
     with click.progressbar(length=pages, label=f"importing {name}", show_pos=True) as bar:
         bar.update(page - 1)
         while True:
@@ -110,12 +111,13 @@ def catalog_import(name: str, stock_master: str, restart: bool) -> None:
                 result = catalog.apply_page(session, channels.by_name(session, name),
                                             _expand(client, items), stock_master, page + 1, pages)
             touched.update(result.skus)
+            changed.update(result.changed)
             bar.update(1)
             page += 1
             if page > pages:
                 break
             items, _total, pages = _fetch(client, page)
-    _push_after_import(touched, stock_master)
+    _push_after_import(touched, changed, stock_master)
     click.echo(f"catalog of {name} imported ({pages} pages)")
 
 
@@ -148,14 +150,15 @@ def _with_retries(call, where: str):
     raise AssertionError("unreachable")
 
 
-def _push_after_import(skus: set[str], master: str) -> None:
+def _push_after_import(skus: set[str], changed: set[str], master: str) -> None:
+    """With the ledger as master every imported figure is pushed; otherwise only those orders moved."""
     from connector.stock import listings_for
     from workers.context import redis
     from workers.queue import mark_dirty
 
     with transaction(_engine()) as session:
-        pairs = listings_for(session, skus)
-    mark_dirty(redis(), pairs if master == "ledger" else [], force=set(pairs) if master == "ledger" else set())
+        pairs = listings_for(session, skus if master == "ledger" else changed)
+    mark_dirty(redis(), [] if master == "ledger" else pairs, force=set(pairs) if master == "ledger" else set())
 
 
 @click.command("reconcile")

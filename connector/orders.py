@@ -9,11 +9,12 @@ rows in one global order (no deadlocks).
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import String, cast, or_, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -218,3 +219,34 @@ def cancel_order(session: Session, order: Order, *, event_id: int | None, reason
     cause = ledger.Cause(reason, order_id=order.id, event_id=event_id)
     _apply_stock(session, order, sorted(order.lines, key=lambda l: (l.sku, l.id)), cause, None, result)
     return result
+
+
+def _waiting(session: Session, skus: set[str]):
+    """Orders flagged ``unknown_sku:`` for one of ``skus`` (the flag list is JSON text on both backends)."""
+    flags = [json.dumps(f"unknown_sku:{sku}") for sku in sorted(skus)]
+    return select(Order).where(or_(*(cast(Order.flags, String).like(f"%{flag}%") for flag in flags)))
+
+
+def waiting_units(session: Session, sku: str) -> int:
+    """Units of ``sku`` that orders waiting for it would hold or reserve once it is known."""
+    return sum(line.quantity for order in session.scalars(_waiting(session, {sku}))
+               if stock_action(order.status) in ("hold", "reserve") for line in order.lines if line.sku == sku)
+
+
+def reserve_waiting(session: Session, skus: set[str], hold_minutes: int = 60) -> list[ApplyResult]:
+    """Orders that came before their SKU was known (flagged ``unknown_sku:``) reserve now that it is.
+
+    Called where a SKU enters the ledger (catalog import, a first product webhook, ``stock set``):
+    an order that raced ahead of the import must not stay unreserved, or the stock it sold is sold
+    again. Returns one result per order re-applied (their flags and touched SKUs).
+    """
+    if not skus:
+        return []
+    results = []
+    for order in session.scalars(_waiting(session, skus).order_by(Order.id).with_for_update(of=Order)):
+        result = ApplyResult("processed", order)
+        cause = ledger.Cause(f"order {order.status}: SKU now known", order_id=order.id)
+        _apply_stock(session, order, sorted(order.lines, key=lambda l: (l.sku, l.id)), cause,
+                     utcnow() + timedelta(minutes=hold_minutes), result)
+        results.append(result)
+    return results

@@ -19,10 +19,10 @@ from datetime import timedelta
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
-from connector import ledger
+from connector import alerts, ledger
 from connector.canonical import ProductStock, synthetic_sku
 from connector.models import Channel, Listing, Order, OrderLine, utcnow
-from connector.orders import learn_listing
+from connector.orders import learn_listing, reserve_waiting, waiting_units
 
 
 @dataclass
@@ -31,6 +31,22 @@ class ProductOutcome:
     note: str
     touched_skus: set[str] = field(default_factory=set)
     force_push: set[str] = field(default_factory=set)
+
+
+def count_stock(session: Session, sku: str, quantity: int, cause: ledger.Cause, *, shown: bool = False) -> set[str]:
+    """Set ``sku``'s count; a SKU new to the ledger lets the orders waiting for it reserve.
+
+    ``shown``: ``quantity`` is what a channel shows, which already excludes the orders it sold (the
+    rule of the catalog import: on hand = shown + reserved), so the waiting orders' units are added.
+    Otherwise it is a physical count. Returns the SKUs whose figure those orders changed.
+    """
+    new = ledger.levels(session, sku) is None
+    ledger.set_on_hand(session, sku, quantity + (waiting_units(session, sku) if new and shown else 0), cause)
+    touched: set[str] = set()
+    for result in reserve_waiting(session, {sku}) if new else ():
+        alerts.raise_order_alerts(session, result.order.channel, result)
+        touched |= result.touched_skus
+    return touched
 
 
 def channel_figure(on_hand: int, reserved: int, buffer: int) -> int:
@@ -70,9 +86,10 @@ def apply_product_stock(session: Session, channel: Channel, product: ProductStoc
     found = ledger.levels(session, sku)
     if found is None:
         cause = ledger.Cause(f"initial figure from {channel.name}", event_id=event_id)
-        ledger.set_on_hand(session, sku, product.quantity + listing.buffer, cause)
+        touched = count_stock(session, sku, product.quantity + listing.buffer, cause, shown=True)
         listing.last_pushed = product.quantity
-        return ProductOutcome("processed", f"{sku}: new SKU, on hand {product.quantity} from {channel.name}", {sku})
+        return ProductOutcome("processed", f"{sku}: new SKU, on hand {product.quantity} from {channel.name}",
+                              {sku} | touched)
     if product.quantity in recently_pushed:  # a late echo of an earlier push of ours
         return ProductOutcome("ignored", f"{sku}: echo of our earlier figure {product.quantity}")
     return _compare(session, channel, listing, product.quantity, found, event_id, policy, echo_window_seconds)

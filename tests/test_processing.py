@@ -191,3 +191,38 @@ def test_product_webhook_learns_listing_and_initial_figure(shop, engine):
         session.execute(update(InboxEvent).values(not_before=None))
     drain()
     assert levels(engine, "NEW-SKU") == (7, 0, 7)
+
+
+def test_order_before_its_sku_is_known_reserves_once_the_sku_arrives(shop, engine):
+    """Onboarding race: the webhooks exist before the catalog import, so an order may name a SKU the ledger
+    has not heard of. It is flagged, then reserves when the product arrives; the shop's figure already
+    excludes that order, so on hand = shown + the order's units."""
+    from connector.models import Alert
+    from sqlalchemy import select
+
+    send(shop, "order.created", woo_order(30, "processing", [("NEW-SKU", 2), ("SKU-1", 1)]))
+    assert order(engine, "30")["flags"] == ["unknown_sku:NEW-SKU"]
+    from sqlalchemy import update
+    from connector.models import InboxEvent
+
+    assert deliver(shop, "shop1", "product.updated", woo_product(130, "NEW-SKU", 7)).status_code == 200
+    with transaction(engine) as session:  # skip the product grace period
+        session.execute(update(InboxEvent).values(not_before=None))
+    drain()
+    view = order(engine, "30")
+    assert view["flags"] == []
+    assert sorted((r["sku"], r["quantity"]) for r in view["reservations"]) == [("NEW-SKU", 2), ("SKU-1", 1)]
+    assert levels(engine, "NEW-SKU") == (9, 2, 7)
+    with transaction(engine) as session:
+        alert = session.scalar(select(Alert).where(Alert.kind == "unknown_sku"))
+        assert alert is not None and alert.resolved_at is not None
+
+
+def test_stock_set_is_a_physical_count_for_waiting_orders(shop, engine):
+    from connector.stock import count_stock
+
+    send(shop, "order.created", woo_order(31, "processing", [("LATE-SKU", 3)]))
+    with transaction(engine) as session:
+        count_stock(session, "LATE-SKU", 2, ledger.Cause("count"))
+    assert order(engine, "31")["flags"] == ["out_of_stock:LATE-SKU"]
+    assert levels(engine, "LATE-SKU") == (2, 0, 2)

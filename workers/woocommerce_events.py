@@ -54,7 +54,7 @@ def _order(session: Session, channel: Channel, event: InboxEvent, payload: dict,
     if result.outcome == "stale":
         return "stale", result.note, effects
     effects.touch(session, result.touched_skus)
-    _raise_order_alerts(session, channel, result)
+    alerts.raise_order_alerts(session, channel, result)
     effects.refusals = len(result.short_skus)
     _maybe_ship(session, channel, result.order, effects)
     on_order_applied(session, result.order, effects)
@@ -65,22 +65,6 @@ def _order(session: Session, channel: Channel, event: InboxEvent, payload: dict,
         if intent.status == "pending":
             effects.intents.append((intent.id, f"add out-of-stock note to {channel.name} order {canon.number}"))
     return "processed", _order_note(result), effects
-
-
-def _raise_order_alerts(session: Session, channel: Channel, result) -> None:
-    order, label = result.order, f"{channel.name} order {result.order.number}"
-    if result.short_skus:
-        alerts.raise_alert(session, kind="out_of_stock", key=f"oos:{order.id}", channel_id=channel.id,
-                           order_id=order.id, message=f"{label}: not enough stock for {', '.join(sorted(result.short_skus))}")
-    elif result.was_short:
-        alerts.resolve(session, f"oos:{order.id}")
-    if result.unknown_skus:
-        alerts.raise_alert(session, kind="unknown_sku", key=f"unknown-sku:{order.id}", channel_id=channel.id,
-                           order_id=order.id, message=f"{label}: unknown SKU {', '.join(sorted(result.unknown_skus))}")
-    for flag in order.flags or []:
-        if flag.startswith("unknown_status:"):
-            alerts.raise_alert(session, kind="unknown_status", key=f"status:{order.id}:{flag}", channel_id=channel.id,
-                               order_id=order.id, message=f"{label}: unknown status {flag.split(':', 1)[1]!r}")
 
 
 def _maybe_ship(session: Session, channel: Channel, order, effects: Effects) -> None:
