@@ -56,19 +56,18 @@ def run_all(*, host: str, port: int, worker_count: int, demo: bool | None = None
         from connector.demo import sandbox_command
 
         commands.append(sandbox_command(demo_port, trickle_seconds=5))
-    children = [_start(cmd) for cmd in commands]
-    if with_demo:
-        from connector.demo import onboard
-
-        onboard(f"http://127.0.0.1:{demo_port}", f"http://{host}:{port}")
     stopping = False
 
     def stop(_signum, _frame):
         nonlocal stopping
         stopping = True
 
+    # Installed before anything starts: a stop during the demo's onboarding still stops every child.
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
+    children = [_start(cmd) for cmd in commands]
+    if with_demo:
+        _onboard_demo(f"http://127.0.0.1:{demo_port}", f"http://{host}:{port}", lambda: stopping)
     print(f"stockbridge running on http://{host}:{port} (web, scheduler, {worker_count} workers); Ctrl+C stops",
           flush=True)
     while not stopping:
@@ -78,6 +77,20 @@ def run_all(*, host: str, port: int, worker_count: int, demo: bool | None = None
                 print(f"process {' '.join(commands[i][3:5])} exited ({child.returncode}); restarting", flush=True)
                 time.sleep(RESTART_PAUSE)
                 children[i] = _start(commands[i])
+    _stop_all(children)
+
+
+def _onboard_demo(shop_url: str, public_url: str, stopping) -> None:
+    from connector.demo import onboard
+
+    try:
+        onboard(shop_url, public_url)
+    except (subprocess.CalledProcessError, RuntimeError) as exc:
+        if not stopping():
+            print(f"demo set-up failed: {exc}", flush=True)
+
+
+def _stop_all(children: list[subprocess.Popen]) -> None:
     for child in children:
         child.terminate()
     for child in children:
