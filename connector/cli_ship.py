@@ -42,9 +42,17 @@ def carrier_group() -> None:
 @click.option("--credential", "credentials", multiple=True, help="key=value, e.g. token=... organization_id=...")
 @click.option("--sender", "sender_json", default="{}", help='JSON of the sender party, e.g. {"name": "Sklep", ...}')
 @click.option("--parcel", "parcel_json", default='{"weight_kg": "1.0"}', help="JSON of the default parcel.")
-def carrier_add(name, integration, url, credentials, sender_json, parcel_json) -> None:
+@click.option("--expires", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="YYYY-MM-DD the key/token expires (Nova Poshta keys last a year); warned 30 days ahead.")
+@click.option("--zpl-dpi", type=click.Choice(["203", "300"]), default=None,
+              help="Also fetch ZPL labels for thermal printers with this head.")
+def carrier_add(name, integration, url, credentials, sender_json, parcel_json, expires, zpl_dpi) -> None:
     """Create or update carrier account NAME (credentials are stored, never printed)."""
     settings = {"carrier": integration, "sender": json.loads(sender_json), "parcel": json.loads(parcel_json)}
+    if expires is not None:
+        settings["credentials_expire_at"] = expires.date().isoformat()
+    if zpl_dpi:
+        settings["zpl_dpi"] = int(zpl_dpi)
     with transaction(_engine()) as session:
         account = channels.by_name(session, name) or Channel(name=name, kind="carrier")
         if account.kind != "carrier":
@@ -86,19 +94,16 @@ def ship_create(shop: str, order_id: str) -> None:
 @click.argument("reference")
 def ship_cancel(reference: str) -> None:
     """Cancel a shipment at the carrier (where the carrier allows it), then here."""
-    from connector.carriers import client_for
+    from connector.label_station import cancel_shipment
 
     with transaction(_engine()) as session:
         shipment = session.scalar(select(Shipment).where(Shipment.reference == reference))
         if shipment is None:
             raise click.ClickException(f"unknown shipment {reference}")
-        account = channels.by_name(session, shipment.carrier)
         try:
-            if shipment.carrier_ref:
-                client_for(account, load_settings().http_timeout).cancel(shipment.carrier_ref)
+            cancel_shipment(session, shipment, load_settings().http_timeout)
         except StockbridgeError as exc:
             raise click.ClickException(f"{shipment.carrier} refused: {exc}") from exc
-        shipment.status = "cancelled"
     click.echo(f"shipment {reference} cancelled; `stockbridge ship create` makes a new one")
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 PREFIX = "STOCKBRIDGE_"
-SECRET_FIELDS = {"admin_token", "console_password", "secret_key", "smtp_password"}
+SECRET_FIELDS = {"admin_token", "console_password", "warehouse_password", "secret_key", "smtp_password"}
 
 
 def default_data_dir() -> Path:
@@ -25,6 +25,7 @@ class Settings:
     redis_url: str = "redis://127.0.0.1:6379/0"
     admin_token: str = ""
     console_password: str = ""
+    warehouse_password: str = ""  # opens the label station only (console.auth)
     secret_key: str = ""
     max_body_bytes: int = 2 * 1024 * 1024
     hold_minutes: int = 60

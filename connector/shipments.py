@@ -10,6 +10,12 @@ A shop's ``settings["shipping_methods"]`` maps its delivery methods to carrier a
 ``carrier`` names a carrier account (a channel of kind ``carrier``, created with ``stockbridge carrier
 add``); its settings hold the sender and the default parcel. ``settings["ship_when"]`` says when an
 order is ready: ``paid`` (default) or ``paid_or_cod`` (cash-on-delivery orders ship once confirmed).
+A rule may also name ``city_meta`` (the shipping-line meta holding the carrier's city id, Nova Poshta's
+``CityRecipient`` Ref) and ``"cod": true`` (the method is cash on delivery whatever the order says).
+
+Cash on delivery is sent only for an order whose payment method is cash on delivery
+(``settings["cod_methods"]``, default ``["cod"]``) and that was not paid online since (no transaction
+id): a COD amount on a prepaid order would charge the buyer twice, so it is refused in plain words.
 """
 
 from __future__ import annotations
@@ -66,22 +72,47 @@ def receiver_of(order: Order) -> Party:
                  city=ship.get("city", ""), postcode=ship.get("postcode", ""), country=ship.get("country") or "PL")
 
 
+def _meta(order: Order, shop: Channel, rule: dict, key: str, what: str) -> str:
+    """The shipping-line meta named by ``rule[key]`` ('' when the rule names none); missing -> NoShippingRule."""
+    if not rule.get(key):
+        return ""
+    value = str((order.delivery or {}).get("meta", {}).get(rule[key], "") or "").strip()
+    if not value:
+        raise NoShippingRule(f"{shop.name} order {order.number}: {what} ({rule[key]}) is missing")
+    return value
+
+
+def cod_amount(order: Order, shop: Channel, rule: dict) -> Decimal | None:
+    """The amount to collect on delivery, or None; refuses COD on an order that is (or was) paid online."""
+    methods = (shop.settings or {}).get("cod_methods") or ["cod"]
+    label = f"{shop.name} order {order.number}"
+    if order.payment_method not in methods:
+        if rule.get("cod") or order.cod_amount is not None:
+            raise NoShippingRule(f"{label}: cash on delivery refused: the order is prepaid "
+                                 f"(payment method {order.payment_method or 'none'}, not cash on delivery)")
+        return None
+    if order.transaction_id:
+        raise NoShippingRule(f"{label}: cash on delivery refused: the order was already paid online (it has a "
+                             "transaction id); collecting again would charge the buyer twice")
+    return order.cod_amount if order.cod_amount is not None else order.total
+
+
 def build_request(order: Order, shop: Channel, account: Channel, rule: dict, reference: str) -> ShipmentRequest:
-    """The canonical request for ``order``; raises NoShippingRule when a locker/warehouse id is missing."""
-    point = ""
-    if rule.get("point_meta"):
-        point = str((order.delivery or {}).get("meta", {}).get(rule["point_meta"], "") or "")
-        if not point:
-            raise NoShippingRule(f"{shop.name} order {order.number}: pickup point ({rule['point_meta']}) is missing")
+    """The canonical request for ``order``; raises NoShippingRule when a locker/warehouse id or city id is
+    missing, or when cash on delivery is asked of a prepaid order."""
+    point = _meta(order, shop, rule, "point_meta", "pickup point")
+    city_ref = _meta(order, shop, rule, "city_meta", "carrier city id")
+    cod = cod_amount(order, shop, rule)
     parcel = {**(account.settings or {}).get("parcel", {"weight_kg": "1.0"}), **({"template": rule["template"]}
                                                                                if rule.get("template") else {})}
     return ShipmentRequest(
         reference=reference, carrier=(account.settings or {}).get("carrier", ""), service=rule["service"],
-        receiver=receiver_of(order), sender=Party(**(account.settings or {}).get("sender", {"name": shop.name})),
+        receiver=dataclasses.replace(receiver_of(order), city_ref=city_ref),
+        sender=Party(**{"name": shop.name, **((account.settings or {}).get("sender") or {})}),
         parcels=(Parcel(weight_kg=Decimal(str(parcel.get("weight_kg", "1.0"))),
                         length_cm=int(parcel.get("length_cm", 0)), width_cm=int(parcel.get("width_cm", 0)),
                         height_cm=int(parcel.get("height_cm", 0)), template=parcel.get("template", "")),),
-        pickup_point=point, cod_amount=order.cod_amount, currency=order.currency or "PLN",
+        pickup_point=point, cod_amount=cod, currency=order.currency or "PLN",
         declared_value=order.total, description=f"{shop.name} {order.number}")
 
 
@@ -116,7 +147,7 @@ def plan_shipment(session: Session, order: Order, shop: Channel) -> Shipment:
     reference = f"SB-{shop.name}-{order.number}-{count + 1}"
     request = build_request(order, shop, account, rule, reference)
     shipment = Shipment(order_id=order.id, reference=reference, carrier=account.name, service=rule["service"],
-                        status="intent", cod_amount=order.cod_amount, request=request_to_json(request))
+                        status="intent", cod_amount=request.cod_amount, request=request_to_json(request))
     with session.begin_nested():
         session.add(shipment)
     return shipment

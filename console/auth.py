@@ -2,6 +2,11 @@
 
 Both compare in constant time (:func:`hmac.compare_digest`). The console session (a signed Flask cookie,
 HttpOnly, SameSite=Lax) stores a keyed fingerprint of the credential used, never the credential.
+
+Roles: the admin token and ``STOCKBRIDGE_CONSOLE_PASSWORD`` open everything (:func:`logged_in`);
+``STOCKBRIDGE_WAREHOUSE_PASSWORD`` opens the label station only (:func:`warehouse_logged_in`; the
+guard in ``console.web`` keeps it to ``/console/labels...``). Its fingerprint is keyed apart, so a
+warehouse session never passes :func:`logged_in` (and so never reaches ``/rq`` either).
 """
 
 from __future__ import annotations
@@ -45,27 +50,45 @@ def _credentials() -> list[str]:
     return [value for value in (settings.admin_token, settings.console_password) if value]
 
 
-def _fingerprint(secret: str) -> str:
+def _warehouse_credentials() -> list[str]:
+    """``STOCKBRIDGE_WAREHOUSE_PASSWORD``: the label station only."""
+    password = current_app.extensions["stockbridge.settings"].warehouse_password
+    return [password] if password else []
+
+
+def _fingerprint(secret: str, role: str = "console") -> str:
     """Stored in the session instead of the secret: rotating the token or password logs everyone out."""
     key = str(current_app.config["SECRET_KEY"]).encode("utf-8")
-    return hmac.new(key, b"console-login:" + secret.encode("utf-8"), "sha256").hexdigest()[:32]
+    return hmac.new(key, f"{role}-login:".encode() + secret.encode("utf-8"), "sha256").hexdigest()[:32]
 
 
 def check_password(presented: str) -> str | None:
-    """The fingerprint of the credential ``presented`` matches (constant time per credential), else None."""
+    """The fingerprint of the credential ``presented`` matches (constant time per credential), else None.
+
+    An admin credential wins over the warehouse password when both are the same string."""
     matched = None
-    for secret in _credentials():
-        if hmac.compare_digest(presented.encode("utf-8"), secret.encode("utf-8")):
-            matched = _fingerprint(secret)
+    for role, secrets in (("warehouse", _warehouse_credentials()), ("console", _credentials())):
+        for secret in secrets:
+            if hmac.compare_digest(presented.encode("utf-8"), secret.encode("utf-8")):
+                matched = _fingerprint(secret, role)
     return matched
 
 
-def logged_in() -> bool:
-    """True when the session carries the fingerprint of a credential that is still configured."""
+def _session_matches(secrets: list[str], role: str) -> bool:
     stored = session.get(SESSION_KEY)
     if not isinstance(stored, str):
         return False
-    return any(hmac.compare_digest(stored, _fingerprint(secret)) for secret in _credentials())
+    return any(hmac.compare_digest(stored, _fingerprint(secret, role)) for secret in secrets)
+
+
+def logged_in() -> bool:
+    """True when the session carries the fingerprint of an admin credential that is still configured."""
+    return _session_matches(_credentials(), "console")
+
+
+def warehouse_logged_in() -> bool:
+    """True for a session opened with the warehouse password (the label station only)."""
+    return _session_matches(_warehouse_credentials(), "warehouse")
 
 
 def start_session(fingerprint: str) -> None:

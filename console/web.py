@@ -14,23 +14,34 @@ from decimal import Decimal, InvalidOperation
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 
 from connector.db import transaction
-from console.auth import logged_in
+from console.auth import logged_in, warehouse_logged_in
 
 bp = Blueprint("console", __name__, template_folder="templates", static_folder="static",
                static_url_path="/static")
 
 #: Reachable without the console session.
 PUBLIC_ENDPOINTS = frozenset({"console.login", "console.login_submit", "console.static"})
+#: Besides the label station (``console.labels*``), all a warehouse login may reach.
+WAREHOUSE_ENDPOINTS = frozenset({"console.logout"})
 
 NAV = (("console.orders", "Orders"), ("console.stock", "Stock"), ("console.events", "Events"),
-       ("console.channels", "Channels"), ("console.alerts", "Alerts"))
+       ("console.channels", "Channels"), ("console.alerts", "Alerts"), ("console.labels", "Labels"))
+
+
+def warehouse_may(endpoint: str | None) -> bool:
+    """The label station's pages and actions, and logging out."""
+    return bool(endpoint) and (endpoint in WAREHOUSE_ENDPOINTS or endpoint == "console.labels"
+                               or endpoint.startswith("console.labels_"))
 
 
 @bp.before_request
 def require_login():
-    """Redirect to the login page (remembering where the operator was going) without a valid session."""
+    """Redirect to the login page (remembering where the operator was going) without a valid session;
+    a warehouse session gets 403 outside the label station."""
     if request.endpoint in PUBLIC_ENDPOINTS or logged_in():
         return None
+    if warehouse_logged_in():
+        return None if warehouse_may(request.endpoint) else page("console_labels_forbidden.html", 403, nav=())
     return redirect(url_for("console.login", next=request.full_path.rstrip("?")))
 
 
@@ -103,6 +114,6 @@ def records_filter(value, key_label: str = "key") -> dict | None:
 
 def register() -> Blueprint:
     """Import the route modules (they attach views to :data:`bp`) and return the blueprint."""
-    from console import login, pages_ops, pages_orders, pages_payments, pages_stock  # noqa: F401
+    from console import login, pages_labels, pages_ops, pages_orders, pages_payments, pages_stock  # noqa: F401
 
     return bp

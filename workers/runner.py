@@ -20,6 +20,7 @@ from connector.logging_setup import configure as configure_logging
 from workers import context, metrics_store
 from workers.alerts import send_alerts
 from workers.catch_up import catch_up_all
+from workers.credentials import check_credentials
 from workers.deadlines import check_deadlines
 from workers.tracking import poll_all as poll_tracking
 from workers.drift import drift_check_all
@@ -31,7 +32,7 @@ from workers.retry import obey_retry_rules
 #: (job, interval in seconds) for the one scheduler process.
 SCHEDULE = ((sweep_inbox, 5), (expire_holds, 30), (reconcile_figures, 15), (catch_up_all, 60),
             (drift_check_all, 900), (check_deadlines, 60), (send_alerts, 60), (poll_tracking, 600),
-            (poll_pending_payments, 60))
+            (poll_pending_payments, 60), (check_credentials, 3600))
 WORKER_TTL = 30
 MAINTENANCE_INTERVAL = 10
 

@@ -9,6 +9,7 @@ therefore harmless: the retry finds the shipment and records it.
 from __future__ import annotations
 
 import logging
+import time
 
 from rq.exceptions import DuplicateJobError
 from sqlalchemy import select
@@ -16,7 +17,7 @@ from sqlalchemy import select
 from connector import alerts, intents
 from connector.carriers import client_for
 from connector.db import transaction
-from connector.errors import PermanentError, StockbridgeError
+from connector.errors import PermanentError, StockbridgeError, UnsupportedOperation
 from connector.models import Channel, Label, Order, Shipment
 from connector.shipments import request_from_json
 from connector.shipping import ShipmentResult, TrackingUpdate, advances
@@ -35,6 +36,15 @@ def enqueue(redis, job: str, shipment_id: int, description: str) -> None:
                                          result_ttl=60, failure_ttl=7 * 24 * 3600, job_timeout=120)
     except DuplicateJobError:
         pass
+
+
+def retry_now(redis, job: str, shipment_id: int, description: str) -> None:
+    """An operator's Retry: a fresh job id, since the deterministic one may still be held by a failed job
+    (kept 7 days) or by one a killed worker abandoned. Safe: the per-shipment lock and the look-up by
+    reference keep it to one shipment, and a job that finds the work done returns."""
+    queue(redis, "outbound").enqueue(f"workers.shipping.{job}", shipment_id, description=description,
+                                     job_id=f"{job}-{shipment_id}-retry-{time.time_ns()}", retry=OUTBOUND_RETRY,
+                                     result_ttl=60, failure_ttl=7 * 24 * 3600, job_timeout=120)
 
 
 def _load(shipment_id: int):
@@ -104,10 +114,15 @@ def fetch_label(shipment_id: int) -> str:
         refreshed = carrier.get_shipment(shipment.carrier_ref)
         _record(shipment_id, refreshed)
         shipment = _load(shipment_id)[0]
-    formats = _label_formats(shipment.carrier)
-    stored = {fmt: _store_label(shipment_id, fmt, carrier.get_label(shipment.carrier_ref, fmt=fmt, size="A6",
-                                                                     dpi=formats[fmt]))
-              for fmt in formats}
+    stored = {}
+    for fmt, dpi in _label_formats(shipment.carrier).items():
+        try:
+            content = carrier.get_label(shipment.carrier_ref, fmt=fmt, size="A6", dpi=dpi)
+        except UnsupportedOperation:
+            if fmt == "pdf":
+                raise
+            continue  # Nova Poshta and CDEK print PDF only; the label station prints their PDF
+        stored[fmt] = _store_label(shipment_id, fmt, content)
     with transaction(context.engine()) as session:
         shipment_row = session.get(Shipment, shipment_id)
         if shipment_row.status == "created":
