@@ -50,6 +50,7 @@ class ProductStock:
     manage_stock: bool
     quantity: int | None
     updated_at: datetime | None
+    ean: str = ""  # WooCommerce ``global_unique_id`` (GTIN/EAN), used to map marketplace offers
 
 
 def synthetic_sku(channel: str, product_ref: str, variation_ref: str) -> str:

@@ -35,6 +35,8 @@ def import_item(session: Session, channel: Channel, product: ProductStock, maste
     Returns (sku, None when not counted, else the SKUs whose figure orders waiting for it changed)."""
     sku = product.sku or synthetic_sku(channel.name, product.product_ref, product.variation_ref)
     listing = learn_listing(session, channel, sku, product.product_ref, product.variation_ref)
+    if product.ean and (listing.state or {}).get("ean") != product.ean:
+        listing.state = {**(listing.state or {}), "ean": product.ean}
     if not product.manage_stock or product.quantity is None:
         return sku, None
     listing.last_seen = product.quantity

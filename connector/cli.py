@@ -166,6 +166,7 @@ def run(host: str, port: int, worker_count: int, demo: bool | None, demo_port: i
     run_all(host=host, port=port, worker_count=worker_count, demo=demo, demo_port=demo_port)
 
 
+from connector.cli_channel import channel_group, manual_group  # noqa: E402
 from connector.cli_events import events  # noqa: E402
 from connector.cli_pay import pay_group  # noqa: E402
 from connector.cli_ship import carrier_group, labels_group, ship_group  # noqa: E402
@@ -178,6 +179,8 @@ main.add_command(carrier_group)
 main.add_command(ship_group)
 main.add_command(labels_group)
 main.add_command(pay_group)
+main.add_command(channel_group)
+main.add_command(manual_group)
 shop.add_command(shop_connect)
 
 

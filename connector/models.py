@@ -204,6 +204,8 @@ class Listing(Base):
     last_pushed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     last_seen: Mapped[int | None] = mapped_column(Integer, nullable=True)
     push_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    #: What the channel needs remembered per listing (Allegro: offer ENDED at 0; Ozon: when the pair was last sent).
+    state: Mapped[dict] = mapped_column(JSON, default=dict, server_default="{}")
     channel: Mapped[Channel] = relationship(lazy="joined")
 
 

@@ -37,6 +37,13 @@ class ApplyResult:
     was_short: bool = False
     note: str = ""
 
+    def describe(self) -> str:
+        """The inbox row's note: the lifecycle note, then what the ledger could not cover."""
+        parts = [self.note] if self.note else []
+        parts += ["out of stock: " + ", ".join(sorted(self.short_skus))] if self.short_skus else []
+        parts += ["unknown SKU: " + ", ".join(sorted(self.unknown_skus))] if self.unknown_skus else []
+        return "; ".join(parts)
+
 
 def lock_order(session: Session, channel_id: int, external_id: str) -> Order | None:
     return session.scalar(

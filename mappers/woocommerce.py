@@ -129,6 +129,7 @@ class ProductSchema(_Base):
     manage_stock = fields.Raw(load_default=False)
     stock_quantity = fields.Integer(load_default=None, allow_none=True)
     date_modified_gmt = WooDateTime(load_default=None)
+    global_unique_id = fields.String(load_default="", allow_none=True)  # WooCommerce 9.2+: GTIN/EAN/UPC/ISBN
 
 
 #: Built once: a schema instance builds its nested schemas on construction (reused: loading is thread-safe).
@@ -200,6 +201,7 @@ def product_from_woo(payload: dict) -> ProductStock:
         manage_stock=data["manage_stock"] is True,
         quantity=data["stock_quantity"],
         updated_at=data["date_modified_gmt"],
+        ean=(data["global_unique_id"] or "").strip(),
     )
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import ipaddress
 import json
 import logging
 
@@ -25,6 +24,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from connector import inbox
 from connector.inbox import InboxUnavailable
 from connector.models import Channel
+from webhooks.sources import source_allowed
 from workers.queue import trigger_drain
 
 log = logging.getLogger(__name__)
@@ -40,14 +40,6 @@ def _account(name: str) -> Channel | None:
         row = conn.execute(select(Channel.id, Channel.name, Channel.kind, Channel.settings, Channel.credentials)
                            .where(Channel.name == name, Channel.kind == "carrier")).first()
     return row
-
-
-def _source_allowed(settings: dict) -> bool:
-    cidrs = (settings or {}).get("webhook_sources") or []
-    if not cidrs:
-        return True
-    address = ipaddress.ip_address(request.remote_addr or "0.0.0.0")
-    return any(address in ipaddress.ip_network(cidr, strict=False) for cidr in cidrs)
 
 
 def _token_ok(credentials: dict) -> bool:
@@ -80,7 +72,7 @@ def receive(account_name: str):
     account = _account(account_name)
     if account is None:
         return _reply(404, f"unknown carrier account {account_name!r}")
-    if not _source_allowed(account.settings) or not _token_ok(account.credentials):
+    if not source_allowed((account.settings or {}).get("webhook_sources")) or not _token_ok(account.credentials):
         return _reply(403, "request not from this carrier's webhook sources")
     raw = request.get_data(cache=False)
     try:

@@ -16,6 +16,7 @@ from marshmallow import ValidationError
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from connector import alerts, inbox
+from connector.marketplaces import KINDS as MARKETPLACE_KINDS
 from connector.db import transaction
 from connector.errors import PermanentError, TransientError
 from connector.models import Channel, InboxEvent, utcnow
@@ -24,6 +25,7 @@ from workers.carrier_events import handle_carrier_event
 from workers.effects import Effects
 from workers.payment_events import handle_payu, handle_przelewy24
 from workers.queue import drain_flag, enqueue_intent, mark_dirty, queue, trigger_drain
+from workers.marketplace_events import handle_marketplace_event
 from workers.woocommerce_events import handle_woo_event
 
 log = logging.getLogger(__name__)
@@ -31,7 +33,7 @@ BACKOFF = (2, 5, 15, 60, 300, 900, 1800, 3600)
 
 
 HANDLERS = {"woocommerce": handle_woo_event, "przelewy24": handle_przelewy24, "payu": handle_payu,
-            "carrier": handle_carrier_event}
+            "carrier": handle_carrier_event, **{kind: handle_marketplace_event for kind in MARKETPLACE_KINDS}}
 
 
 def drain_inbox(channel_id: int) -> str:

@@ -1,5 +1,10 @@
 """Perform outbound intents (``workers.queue.enqueue_intent``), idempotently.
 
+Each kind names its performer (``PERFORMERS``) and, when its calls do not go to a WooCommerce shop,
+the client it needs (``CLIENTS``: ``mp_status`` talks to a marketplace, ``workers.marketplace_status``).
+A payload's ``woo_order_id`` names the shop order when it is not the intent's own order (a
+marketplace order's mirror, ``workers.mirror``).
+
 ``woo_order_note``: ``GET /orders/<id>/notes`` first; if a note with our exact text exists, it was
 created by an earlier attempt whose answer we lost, so we only record it. ``woo_paid``: the order is
 read first and only set paid when it does not show our transaction yet. ``payment_refund``: the
@@ -20,7 +25,7 @@ from connector.db import transaction
 from connector.errors import PermanentError, StockbridgeError
 from connector.models import Channel, Intent, Order, Payment
 from mappers.payments import PRZELEWY24, to_minor
-from workers import context
+from workers import context, marketplace_status, mirror
 from workers.woocommerce_events import client_for
 
 log = logging.getLogger(__name__)
@@ -34,8 +39,8 @@ def perform_intent(intent_id: int) -> str:
             return "nothing to do"
         channel, order = session.get(Channel, intent.channel_id), session.get(Order, intent.order_id)
         kind, payload = intent.kind, dict(intent.payload)
-        client = client_for(channel, context.settings())
-        external_id = order.external_id if order else None
+        client = CLIENTS.get(kind, _woo_client)(channel)
+        external_id = payload.get("woo_order_id") or (order.external_id if order else None)
     try:
         remote_ref = PERFORMERS[kind](client, external_id, payload)
     except StockbridgeError as exc:
@@ -103,8 +108,15 @@ def _payment_refund(_client, _order_external_id: str, payload: dict) -> str:
     return issue_refund(payload["payment_id"])
 
 
+def _woo_client(channel: Channel):
+    return client_for(channel, context.settings())
+
+
 PERFORMERS = {"woo_order_note": _woo_order_note, "woo_tracking": _woo_tracking, "woo_paid": _woo_paid,
-              "payment_refund": _payment_refund}
+              "payment_refund": _payment_refund, "mp_status": marketplace_status.perform,
+              "woo_mirror": mirror.create_mirror, "woo_mirror_status": mirror.mirror_status}
+#: Intent kinds whose calls do not go to the intent's WooCommerce shop (default: ``_woo_client``).
+CLIENTS = {"mp_status": marketplace_status.marketplace_handle}
 
 
 # --------------------------------------------------------------------------- payment links and refunds

@@ -25,6 +25,7 @@ from workers.deadlines import check_deadlines
 from workers.tracking import poll_all as poll_tracking
 from workers.drift import drift_check_all
 from workers.maintenance import expire_holds, reconcile_figures, sweep_inbox
+from workers.marketplace_poll import poll_due
 from workers.payment_poll import poll_pending_payments
 from workers.queue import QUEUE_NAMES, queue
 from workers.retry import obey_retry_rules
@@ -32,7 +33,7 @@ from workers.retry import obey_retry_rules
 #: (job, interval in seconds) for the one scheduler process.
 SCHEDULE = ((sweep_inbox, 5), (expire_holds, 30), (reconcile_figures, 15), (catch_up_all, 60),
             (drift_check_all, 900), (check_deadlines, 60), (send_alerts, 60), (poll_tracking, 600),
-            (poll_pending_payments, 60), (check_credentials, 3600))
+            (poll_pending_payments, 60), (check_credentials, 3600), (poll_due, 1))
 WORKER_TTL = 30
 MAINTENANCE_INTERVAL = 10
 

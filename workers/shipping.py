@@ -19,13 +19,35 @@ from connector.carriers import client_for
 from connector.db import transaction
 from connector.errors import PermanentError, StockbridgeError, UnsupportedOperation
 from connector.models import Channel, Label, Order, Shipment
-from connector.shipments import request_from_json
+from connector.shipments import NoShippingRule, is_ready, plan_shipment, request_from_json
 from connector.shipping import ShipmentResult, TrackingUpdate, advances
+from connector.marketplaces import StatusChange, is_marketplace
 from workers import context
-from workers.queue import enqueue_intent, queue
+from workers.marketplace_status import enqueue_all, tell
+from workers.mirror import mirror_of
+from workers.queue import queue
 from workers.retry import OUTBOUND_RETRY
 
 log = logging.getLogger(__name__)
+
+
+def plan_if_ready(session, channel: Channel, order: Order, effects) -> None:
+    """A ready order of a channel with shipping rules gets its shipment intent (created after the commit).
+
+    Shops and marketplace accounts alike: ``settings["shipping_methods"]`` maps the order's delivery method."""
+    settings = channel.settings or {}
+    if not settings.get("shipping_methods") or not settings.get("auto_ship", True) or not is_ready(order, channel):
+        return
+    if any(f.startswith("out_of_stock:") for f in order.flags or []):
+        return
+    try:
+        shipment = plan_shipment(session, order, channel)
+    except NoShippingRule as exc:
+        alerts.raise_alert(session, kind="shipment_failed", key=f"no-rule:{order.id}", channel_id=channel.id,
+                           order_id=order.id, message=str(exc))
+        return
+    if shipment.status == "intent":
+        effects.shipments.append((shipment.id, f"create {shipment.carrier} shipment {shipment.reference}"))
 
 
 def enqueue(redis, job: str, shipment_id: int, description: str) -> None:
@@ -148,20 +170,34 @@ def _store_label(shipment_id: int, fmt: str, content: bytes) -> int:
 
 
 def queue_tracking_push(shipment_id: int) -> None:
-    """Record the intent to tell the shop the tracking number (customer-visible note + tracking meta)."""
+    """Record the intents that tell the tracking number: to the shop (customer-visible note + tracking meta),
+    or for a marketplace order to the marketplace (``packed`` with the number) and to its shop mirror."""
     with transaction(context.engine()) as session:
         shipment = session.get(Shipment, shipment_id)
         if not shipment.tracking_number:
             return
         order = session.get(Order, shipment.order_id)
-        intent = intents.ensure(session, kind="woo_tracking", channel=order.channel, order=order,
-                                key=f"tracking:{shipment.id}:{shipment.tracking_number}",
-                                payload={"shipment_id": shipment.id, "tracking_number": shipment.tracking_number,
-                                         "carrier": (shipment.request or {}).get("carrier", shipment.carrier)})
-        pending = intent.status == "pending"
-        description = f"send tracking {shipment.tracking_number} to {order.channel.name} order {order.number}"
-    if pending:
-        enqueue_intent(context.redis(), intent.id, description)
+        carrier = (shipment.request or {}).get("carrier", shipment.carrier)
+        payload = {"shipment_id": shipment.id, "tracking_number": shipment.tracking_number, "carrier": carrier}
+        queued = [_shop_tracking(session, order, shipment, payload)]
+        if is_marketplace(order.channel):
+            queued.append(tell(session, order, StatusChange("packed", shipment.tracking_number, carrier)))
+    enqueue_all(queued)
+
+
+def _shop_tracking(session, order: Order, shipment: Shipment, payload: dict) -> tuple[int, str] | None:
+    """The ``woo_tracking`` intent for the shop order, or for the shop mirror of a marketplace order."""
+    shop, woo_id = order.channel, None
+    if is_marketplace(order.channel):
+        shop, woo_id = mirror_of(session, order)
+        if shop is None:
+            return None
+    intent = intents.ensure(session, kind="woo_tracking", channel=shop, order=order,
+                            key=f"tracking:{shipment.id}:{shipment.tracking_number}",
+                            payload={**payload, **({"woo_order_id": woo_id} if woo_id else {})})
+    if intent.status != "pending":
+        return None
+    return intent.id, f"send tracking {shipment.tracking_number} to {shop.name} order {woo_id or order.number}"
 
 
 def refresh_shipment(shipment_id: int) -> str:

@@ -2,9 +2,11 @@
 
 ``push_channel`` pops every dirty SKU of the channel, reads the figures from the ledger at push
 time (so a burst of changes sends only the latest), skips figures equal to what we pushed last
-(unless forced) and sends WooCommerce batch updates: simple products through ``/products/batch``,
-variations through ``/products/<parent>/variations/batch``, 100 items a request. One pusher per
-channel at a time (a Redis lock), so an older figure can never overtake a newer one.
+(unless forced) and sends them in the channel's own format: WooCommerce batch updates (simple
+products through ``/products/batch``, variations through ``/products/<parent>/variations/batch``,
+100 items a request) or the marketplace adapter's (``workers/marketplaces``). One pusher per channel
+at a time (a Redis lock), so an older figure can never overtake a newer one. A figure the channel
+will only take later (Ozon's one update per pair per 30 s) is pushed again when it may be.
 """
 
 from __future__ import annotations
@@ -12,18 +14,22 @@ from __future__ import annotations
 import logging
 import time
 from collections import defaultdict
+from datetime import timedelta
 
 from sqlalchemy import select
 
 from connector import alerts
 from connector.db import transaction
 from connector.errors import StockbridgeError
+from connector.marketplaces import PushResult, StockPush
 from connector.models import Channel, Listing, utcnow
 from connector.stock import figure_for
 from mappers import woocommerce as woo
 from workers import context
 from workers import metrics_store
-from workers.queue import dirty_key, dirty_since_key, push_flag, remember_pushed, trigger_push
+from workers.marketplaces import adapter_for
+from workers.queue import (channel_label, dirty_key, dirty_since_key, mark_dirty, push_flag, queue, remember_pushed,
+                           trigger_push)
 from workers.woocommerce_events import client_for
 
 log = logging.getLogger(__name__)
@@ -82,55 +88,97 @@ def _restore_dirty(redis, channel_id: int, skus: set[str], forced: set[str], sin
 
 
 def _push(channel_id: int, skus: set[str], forced: set[str]) -> set[str]:
+    """Send the changed figures through the channel's pusher; returns the SKUs the channel accepted."""
     with transaction(context.engine()) as session:
         channel = session.get(Channel, channel_id)
-        plan = _plan(session, channel, skus, forced)
-        client = client_for(channel, context.settings()) if plan else None
-    if not plan:
+        pushes = _changed(session, channel, skus, forced)
+        send = _woo_send(channel) if channel.kind == "woocommerce" else _marketplace_send(channel)
+    if not pushes:
         return set()
-    results = {}
     try:
-        for parent, items in plan.items():
-            updates = [woo.stock_update(l_var, l_prod, figure) for (_, l_prod, l_var, figure) in items]
-            for item, result in zip(items, client.batch_update_stock(parent, updates)):
-                results[item[0]] = (item[3], result.get("error"))
+        results = send(pushes)
     except StockbridgeError as exc:
         _record_channel(channel_id, error=f"{type(exc).__name__}: {exc}")
         raise
     return _record_results(channel_id, results)
 
 
-def _plan(session, channel: Channel, skus: set[str], forced: set[str]) -> dict[int | None, list[tuple]]:
-    """Group changed figures by variation parent: {parent id or None: [(listing id, product, variation, figure)]}."""
-    plan: dict[int | None, list[tuple]] = defaultdict(list)
-    listings = session.scalars(select(Listing).where(Listing.channel_id == channel.id, Listing.sku.in_(sorted(skus))))
+def _changed(session, channel: Channel, skus: set[str], forced: set[str]) -> list[StockPush]:
+    """The listings among ``skus`` whose figure differs from what we pushed last (or is forced)."""
+    pushes = []
+    listings = session.scalars(select(Listing).where(Listing.channel_id == channel.id, Listing.sku.in_(sorted(skus)))
+                               .order_by(Listing.id))
     for listing in listings:
         figure = figure_for(session, listing)
         if figure is None or (figure == listing.last_pushed and listing.sku not in forced):
             continue
-        if not listing.product_ref or listing.product_ref == "0":
+        if listing.product_ref in ("", "0"):
             continue
-        parent = int(listing.product_ref) if listing.variation_ref not in ("", "0") else None
-        plan[parent].append((listing.id, listing.product_ref, listing.variation_ref, figure))
-    return plan
+        pushes.append(StockPush(listing.id, listing.sku, listing.product_ref, listing.variation_ref, figure,
+                                dict(listing.state or {})))
+    return pushes
 
 
-def _record_results(channel_id: int, results: dict[int, tuple[int, dict | None]]) -> set[str]:
-    """Store what each listing now shows; returns the SKUs the channel accepted."""
-    now, accepted = utcnow(), set()
+def _woo_send(channel: Channel):
+    """WooCommerce batches grouped by variation parent: {parent id or None: [pushes]}, per-item errors in a 200."""
+    client = client_for(channel, context.settings())
+
+    def send(pushes: list[StockPush]) -> list[PushResult]:
+        plan: dict[int | None, list[StockPush]] = defaultdict(list)
+        for push in pushes:
+            plan[int(push.ref) if push.location not in ("", "0") else None].append(push)
+        results = []
+        for parent, items in plan.items():
+            answers = client.batch_update_stock(parent, [woo.stock_update(p.location, p.ref, p.figure) for p in items])
+            for push, answer in zip(items, answers):
+                error = answer.get("error")
+                results.append(PushResult(push.listing_id, push.figure,
+                                          error=f"{error.get('code')}: {error.get('message')}" if error else ""))
+        return results
+    return send
+
+
+def _marketplace_send(channel: Channel):
+    adapter = adapter_for(channel.kind)
+    client = adapter.client(channel, context.settings(), context.redis(), context.engine())
+    return lambda pushes: adapter.push(client, pushes)
+
+
+def _record_results(channel_id: int, results: list[PushResult]) -> set[str]:
+    """Store what each listing now shows; figures not applied yet are pushed again later. Returns accepted SKUs."""
+    now, accepted, later = utcnow(), set(), {}
     with transaction(context.engine()) as session:
-        for listing_id, (figure, error) in results.items():
-            listing = session.get(Listing, listing_id)
-            if error:
-                listing.push_error = f"{error.get('code')}: {error.get('message')}"[:500]
-                continue
-            listing.last_pushed, listing.last_pushed_at, listing.push_error = figure, now, None
-            accepted.add(listing.sku)
-            remember_pushed(context.redis(), channel_id, listing.sku, figure)
+        for result in results:
+            listing = session.get(Listing, result.listing_id)
+            if result.state is not None:
+                listing.state = result.state
+            if result.retry_in is not None:
+                later[listing.sku] = max(later.get(listing.sku, 0), result.retry_in)
+            elif result.error:
+                listing.push_error = result.error[:500]
+            else:
+                listing.last_pushed, listing.last_pushed_at, listing.push_error = result.figure, now, None
+                accepted.add(listing.sku)
+                remember_pushed(context.redis(), channel_id, listing.sku, result.figure)
         channel = session.get(Channel, channel_id)
         channel.last_success_at = now
         alerts.resolve(session, f"channel-failing:{channel_id}")
+    if later:
+        push_later(channel_id, set(later), max(later.values()))
     return accepted
+
+
+def push_later(channel_id: int, skus: set[str], seconds: float) -> None:
+    """Figures the channel will only take after a pause (Ozon: one update per pair per 30 s)."""
+    queue(context.redis(), "stock").enqueue_in(timedelta(seconds=seconds + 0.5), "workers.stock_push.push_again",
+                                               channel_id, sorted(skus), description="push delayed stock figures to "
+                                               f"{channel_label(context.redis(), channel_id)}", result_ttl=60)
+
+
+def push_again(channel_id: int, skus: list[str]) -> str:
+    """Job: the delayed figures are due; they go out with whatever else is dirty (latest figure wins)."""
+    mark_dirty(context.redis(), [], force={(channel_id, sku) for sku in skus})
+    return f"{len(skus)} figures due again"
 
 
 def _record_channel(channel_id: int, error: str) -> None:

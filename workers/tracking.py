@@ -18,6 +18,8 @@ from connector.orders import move_order
 from connector.shipping import TRACKING_STATES, TrackingUpdate, advances
 from connector.stock import listings_for
 from workers import context
+from workers.effects import Effects
+from workers.marketplace_status import enqueue_all, order_moved
 from workers.queue import mark_dirty
 
 OPEN = ("created", "confirmed", "in_transit", "ready_for_pickup")
@@ -36,13 +38,16 @@ def apply_update(account_name: str, update: TrackingUpdate) -> str:
             return f"kept {shipment.status}"
         shipment.status, shipment.raw_status = update.status, update.raw_status
         order = session.get(Order, shipment.order_id)
-        touched = set()
-        if update.status in ORDER_STATUS:
+        touched, effects = set(), Effects()
+        if update.status in ORDER_STATUS and order.status != ORDER_STATUS[update.status]:
             result = move_order(session, order, ORDER_STATUS[update.status],
                                 reason=f"parcel {update.status.replace('_', ' ')} ({shipment.carrier})")
             touched = result.touched_skus
+            if order.status == ORDER_STATUS[update.status]:
+                order_moved(session, order, effects)
         pairs = listings_for(session, touched)
     mark_dirty(context.redis(), pairs)
+    enqueue_all(effects.intents)
     return update.status
 
 

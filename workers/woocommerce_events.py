@@ -19,13 +19,13 @@ from connector.models import Channel, InboxEvent
 from connector.orders import apply_order, cancel_order, lock_order
 from connector.canonical import synthetic_sku
 from connector.settings import Settings
-from connector.shipments import NoShippingRule, is_ready, plan_shipment
 from connector.stock import apply_product_stock
 from mappers import woocommerce as woo
-from workers import context
+from workers import context, mirror
 from workers.effects import Effects
 from workers.queue import recently_pushed
 from workers.payment_events import on_order_applied
+from workers.shipping import plan_if_ready
 
 
 def client_for(channel: Channel, cfg: Settings) -> WooCommerceClient:
@@ -46,6 +46,9 @@ def handle_woo_event(session: Session, channel: Channel, event: InboxEvent, cfg:
 
 
 def _order(session: Session, channel: Channel, event: InboxEvent, payload: dict, cfg: Settings):
+    origin = mirror.origin_of(payload)
+    if origin:  # a marketplace order we mirrored into this shop: its stock is held by the origin order
+        return mirror.handle_mirror_event(session, channel, payload, origin)
     canon = woo.order_from_woo(payload)
     result = apply_order(session, channel, canon, payment_status=woo.payment_status(canon.raw_status),
                          event_id=event.id, hold_minutes=int(channel.settings.get("hold_minutes", cfg.hold_minutes)),
@@ -56,7 +59,7 @@ def _order(session: Session, channel: Channel, event: InboxEvent, payload: dict,
     effects.touch(session, result.touched_skus)
     alerts.raise_order_alerts(session, channel, result)
     effects.refusals = len(result.short_skus)
-    _maybe_ship(session, channel, result.order, effects)
+    plan_if_ready(session, channel, result.order, effects)
     on_order_applied(session, result.order, effects)
     if result.short_skus:
         intent = intents.ensure(session, kind="woo_order_note", channel=channel, order=result.order,
@@ -64,33 +67,7 @@ def _order(session: Session, channel: Channel, event: InboxEvent, payload: dict,
                                 payload={"note": woo.out_of_stock_note(result.short_skus)})
         if intent.status == "pending":
             effects.intents.append((intent.id, f"add out-of-stock note to {channel.name} order {canon.number}"))
-    return "processed", _order_note(result), effects
-
-
-def _maybe_ship(session: Session, channel: Channel, order, effects: Effects) -> None:
-    """A ready order of a shop with shipping rules gets its shipment intent (created after the commit)."""
-    settings = channel.settings or {}
-    if not settings.get("shipping_methods") or not settings.get("auto_ship", True) or not is_ready(order, channel):
-        return
-    if any(f.startswith("out_of_stock:") for f in order.flags or []):
-        return
-    try:
-        shipment = plan_shipment(session, order, channel)
-    except NoShippingRule as exc:
-        alerts.raise_alert(session, kind="shipment_failed", key=f"no-rule:{order.id}", channel_id=channel.id,
-                           order_id=order.id, message=str(exc))
-        return
-    if shipment.status == "intent":
-        effects.shipments.append((shipment.id, f"create {shipment.carrier} shipment {shipment.reference}"))
-
-
-def _order_note(result) -> str:
-    parts = [result.note] if result.note else []
-    if result.short_skus:
-        parts.append("out of stock: " + ", ".join(sorted(result.short_skus)))
-    if result.unknown_skus:
-        parts.append("unknown SKU: " + ", ".join(sorted(result.unknown_skus)))
-    return "; ".join(parts)
+    return "processed", result.describe(), effects
 
 
 def _order_trashed(session: Session, channel: Channel, event: InboxEvent, payload: dict, cfg: Settings):

@@ -147,7 +147,7 @@ class HttpClient:
 
     def __init__(self, base_url: str, *, name: str, timeout: float | tuple[float, float] = DEFAULT_TIMEOUT,
                  session: requests.Session | None = None, auth: Any = None,
-                 headers: Mapping[str, str] | None = None):
+                 headers: Mapping[str, str] | None = None, gate: Any = None):
         if timeout is None:
             raise ConfigurationError(f"{name}: an HTTP timeout is mandatory")
         self.base_url = base_url.rstrip("/")
@@ -158,6 +158,7 @@ class HttpClient:
             auth = tuple(part.encode("utf-8") if isinstance(part, str) else part for part in auth)
         self.auth = auth  # per request, so a session passed in is not changed
         self.headers = dict(headers or {})
+        self.gate = gate  # connector.ratelimit.RateGate: the account's shared budget, or None
 
     def url(self, path: str) -> str:
         """Absolute URL of ``path`` (which starts with ``/``)."""
@@ -168,8 +169,12 @@ class HttpClient:
 
         ``idempotent`` defaults from the method (POST is not); it decides whether a read timeout is
         transient or ambiguous. ``kwargs`` go to ``requests`` (``json``, ``data``, ``params``,
-        ``headers``, ``auth``); ``timeout`` may be overridden but not set to None.
+        ``headers``, ``auth``); ``timeout`` may be overridden but not set to None. ``gate`` adds the budget
+        of one endpoint (Ozon's stock updates) to the account's (``self.gate``); a 429 blocks the account.
         """
+        gates = [g for g in (self.gate, kwargs.pop("gate", None)) if g is not None]
+        for gate in gates:
+            gate.take()
         method = method.upper()
         idempotent = method in IDEMPOTENT_METHODS if idempotent is None else idempotent
         kwargs["timeout"] = kwargs.get("timeout") or self.timeout
@@ -182,6 +187,8 @@ class HttpClient:
         with translate_exceptions(what, idempotent=idempotent):
             response = self.session.request(method, self.url(path), **kwargs)
         log.debug("%s -> %s in %.0f ms", what, response.status_code, (time.monotonic() - started) * 1000)
+        if response.status_code == 429 and gates:
+            gates[-1].block(_retry_after(response), f"{method} {path}")
         return response
 
     def request(self, method: str, path: str, *, allow_redirect: bool = False, **kwargs) -> requests.Response:

@@ -76,6 +76,10 @@ class WooCommerceClient:
     def list_order_notes(self, order_id: int | str) -> list[dict]:
         return self._call("get", f"orders/{order_id}/notes").json()
 
+    def create_order(self, body: dict) -> dict:
+        """``POST /orders`` (no idempotency key: callers look up before they create)."""
+        return self._call("post", "orders", body, idempotent=False).json()
+
     def update_order(self, order_id: int | str, changes: dict) -> dict:
         """``PUT /orders/<id>`` (status, ``set_paid``, ``transaction_id``, ``meta_data`` merge)."""
         return self._call("put", f"orders/{order_id}", changes).json()

@@ -78,7 +78,7 @@ def reduce_stock(shop: Shop, order: Order) -> None:
         return
     changes = []
     for item in order.lines("line_item"):
-        if item_meta_value(item, "_reduced_stock") is not None:
+        if item_meta_value(item, "_reduced_stock") not in (None, "", "0", 0):  # PHP truthiness
             continue
         change = _change_line_stock(shop, item, -item.quantity)
         if change:

@@ -87,7 +87,23 @@ def build_line_item(shop: Shop, posted: Any) -> LineItem:
         value = attr["option"].lower() if attr["id"] else attr["option"]
         item.meta.append({"id": 0, "key": attr["slug"], "value": value,
                           "display_key": attr["name"], "display_value": attr["option"]})
+    _posted_meta(item, posted)
     return item
+
+
+def _posted_meta(item: LineItem, posted: dict[str, Any]) -> None:
+    """``prepare_line_items()`` / ``set_item()``: posted ``meta_data`` rows are added or updated on the item
+    before the order is saved, so an ``_reduced_stock`` sent at creation is seen by the stock reduction
+    that the status change triggers (``wc_reduce_stock_levels`` skips such items)."""
+    for meta in posted.get("meta_data", []) or []:
+        if not isinstance(meta, dict) or "key" not in meta:
+            continue
+        row = next((r for r in item.meta if r["key"] == str(meta["key"])), None)
+        if row is None:
+            item.meta.append({"id": 0, "key": str(meta["key"]), "value": meta.get("value"),
+                              "display_key": str(meta["key"]), "display_value": meta.get("value")})
+        else:
+            row["value"] = row["display_value"] = meta.get("value")
 
 
 def _build_extra_line(kind: str, posted: Any) -> LineItem:
@@ -96,10 +112,7 @@ def _build_extra_line(kind: str, posted: Any) -> LineItem:
                     method_id=str(posted.get("method_id", "")),
                     method_title=str(posted.get("method_title", "")),
                     instance_id=str(posted.get("instance_id", "")), total=money(posted.get("total", 0)))
-    for meta in posted.get("meta_data", []) or []:
-        if isinstance(meta, dict) and "key" in meta:
-            item.meta.append({"id": 0, "key": str(meta["key"]), "value": meta.get("value"),
-                              "display_key": str(meta["key"]), "display_value": meta.get("value")})
+    _posted_meta(item, posted)
     return item
 
 
@@ -203,6 +216,7 @@ def _edit_line_items(shop: Shop, order: Order, posted_items: list[Any]) -> None:
         if quantity == 0:
             removed.append(item)
             continue
+        _posted_meta(item, posted)
         unit = Decimal(item.total) / item.quantity if item.quantity else Decimal(0)
         item.quantity = quantity
         item.subtotal = money(posted.get("subtotal", unit * quantity))
