@@ -18,6 +18,7 @@ def init_app(app: Flask) -> None:
     from console.security import init_security
     from console.web import register
     from webhooks.carriers import bp as carrier_bp
+    from webhooks.ozon import bp as ozon_bp
     from webhooks.payments import p24_bp, payu_bp
     from webhooks.woocommerce import bp as woo_bp
 
@@ -27,5 +28,6 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(p24_bp, url_prefix="/webhooks/przelewy24")
     app.register_blueprint(payu_bp, url_prefix="/webhooks/payu")
     app.register_blueprint(carrier_bp, url_prefix="/webhooks/carrier")
-    init_security(app, exempt_blueprints=(api_bp, metrics_bp, woo_bp, p24_bp, payu_bp, carrier_bp))
+    app.register_blueprint(ozon_bp, url_prefix="/webhooks/ozon")
+    init_security(app, exempt_blueprints=(api_bp, metrics_bp, woo_bp, p24_bp, payu_bp, carrier_bp, ozon_bp))
     rq_mount.mount(app, app.extensions["stockbridge.settings"].redis_url)

@@ -33,12 +33,10 @@ def create_app(config: dict | None = None) -> Flask:
 def _register_blueprints(app: Flask) -> None:
     import console
     from webhooks.shops import ShopDirectory
-    from webhooks.ozon import bp as ozon_bp
     from webhooks.woocommerce import bp as woo_bp
 
     app.extensions["stockbridge.shops"] = ShopDirectory(app.extensions["stockbridge.engine"])
     app.register_blueprint(woo_bp, url_prefix="/webhooks/woocommerce")
-    app.register_blueprint(ozon_bp, url_prefix="/webhooks/ozon")
     console.init_app(app)
 
     @app.get("/healthz")

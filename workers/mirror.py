@@ -1,19 +1,20 @@
 """Marketplace orders mirrored into the shop's WooCommerce, so the owner sees every order in one admin.
 
-Per marketplace account, ``settings["mirror_to"]`` names the shop. The mirror is created over REST with
-line items linked to the shop's products (the shop's listing of the SKU), each carrying the item meta
-``_reduced_stock`` = its quantity: ``wc_reduce_stock_levels`` skips such items, so WooCommerce does not
-take the units a second time (the shared ledger already holds them). A SKU the shop does not list
-becomes a fee line (name, SKU, quantity, total). The order meta ``_stockbridge_origin`` =
-``<account>:<order id>`` marks it: our WooCommerce handler never reserves for a mirror
-(:func:`handle_mirror_event`). WooCommerce has no idempotency key, so a retry first looks for an order
-with that meta among those modified since the intent was written.
+Per marketplace account, ``settings["mirror_to"]`` names the shop. The shared ledger already holds the
+order's units, so WooCommerce must never move stock for a mirror: not at creation, not when it is
+cancelled (``wc_increase_stock_levels`` gives back what an order's line items took), not when a line
+is edited (``wc_maybe_adjust_line_item_product_stock``). Line items linked to products always take
+part in that bookkeeping (the ``_reduced_stock`` item meta skips the reduction, but a cancellation then
+gives the units back and any edit of the item adjusts again), so every line of a mirror is a FEE line:
+"name [SKU] × quantity" with the line total and ``SKU``/``Quantity`` meta. The owner sees the whole
+order, its buyer, address, totals and status; WooCommerce's stock is left to the ledger's pushes.
 
-Status follows the marketplace order (``woo_mirror_status``). Before a mirror goes to ``cancelled``,
-``refunded`` or ``pending`` its ``_reduced_stock`` metas are set to ``"0"`` (falsy for PHP), or
-``wc_increase_stock_levels`` would give back units WooCommerce never took. The shop owner completing a
-mirror moves the marketplace order to ``shipped``; cancelling one raises an alert (the cancellation
-must be made, with a reason, in the marketplace).
+The order meta ``_stockbridge_origin`` = ``<account>:<order id>`` marks a mirror: our WooCommerce handler
+never reserves for one (:func:`handle_mirror_event`). WooCommerce has no idempotency key, so a retry
+first looks for an order with that meta among those modified since the intent was written. Status
+follows the marketplace order (``woo_mirror_status``, read first). The shop owner completing a mirror
+moves the marketplace order to ``shipped``; cancelling one raises an alert (the cancellation must be
+made, with a reason, in the marketplace).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from connector import alerts, channels, intents
 from connector.db import transaction
 from connector.errors import TransientError
 from connector.marketplaces import TITLES
-from connector.models import Channel, Intent, Listing, Order, utcnow
+from connector.models import Channel, Intent, Order, utcnow
 from connector.orders import move_order
 from workers import context
 from workers.effects import Effects
@@ -35,7 +36,6 @@ WOO_STATUS = {"new": "on-hold", "confirmed": "on-hold", "awaiting_payment": "pen
               "packed": "processing", "shipped": "completed", "delivered": "completed", "cancelled": "cancelled",
               "returned": "refunded"}
 ORIGIN_META = "_stockbridge_origin"
-GIVES_STOCK_BACK = ("cancelled", "refunded", "pending")
 
 
 def origin_of(payload: dict) -> str | None:
@@ -88,34 +88,21 @@ def _find(client, origin: str, since: datetime) -> int | None:
 def _body(order_id: int, origin: str) -> dict:
     with transaction(context.engine()) as session:
         order = session.get(Order, order_id)
-        shop = channels.by_name(session, order.channel.settings["mirror_to"])
-        items, fees = _items(session, shop, order)
         account, title = order.channel.name, TITLES.get(order.channel.kind, order.channel.kind)
-        body = {"status": WOO_STATUS[order.status], "currency": order.currency, "set_paid": order.payment_status == "paid",
+        return {"status": WOO_STATUS[order.status], "currency": order.currency, "set_paid": order.payment_status == "paid",
                 "payment_method": order.payment_method, "payment_method_title": f"{title} ({order.payment_method})",
                 "billing": _address(order.buyer), "shipping": _address(order.shipping_address),
-                "line_items": items, "fee_lines": fees, "customer_note": f"{title} {account}: {order.number}",
+                "fee_lines": [_fee(line) for line in order.lines if line.quantity > 0],
+                "customer_note": f"{title} {account}: {order.number}",
                 "meta_data": [{"key": ORIGIN_META, "value": origin},
                               {"key": "Marketplace", "value": f"{title} {account} {order.number}"}]}
-    return body
 
 
-def _items(session, shop: Channel, order: Order) -> tuple[list[dict], list[dict]]:
-    items, fees = [], []
-    for line in order.lines:
-        if line.quantity <= 0:
-            continue
-        listing = session.scalar(select(Listing).where(Listing.channel_id == shop.id, Listing.sku == line.sku))
-        total = f"{line.unit_price * line.quantity:.2f}"
-        if listing is None or listing.product_ref in ("", "0"):
-            fees.append({"name": f"{line.name or line.sku} [{line.sku}] × {line.quantity}", "total": total})
-            continue
-        item = {"product_id": int(listing.product_ref), "quantity": line.quantity, "subtotal": total, "total": total,
-                "meta_data": [{"key": "_reduced_stock", "value": str(line.quantity)}]}
-        if listing.variation_ref not in ("", "0"):
-            item["variation_id"] = int(listing.variation_ref)
-        items.append(item)
-    return items, fees
+def _fee(line) -> dict:
+    """One order line as a fee line: no product link, so WooCommerce's stock bookkeeping never sees it."""
+    return {"name": f"{line.name or line.sku} [{line.sku}] × {line.quantity}",
+            "total": f"{line.unit_price * line.quantity:.2f}",
+            "meta_data": [{"key": "SKU", "value": line.sku}, {"key": "Quantity", "value": str(line.quantity)}]}
 
 
 def _address(data: dict) -> dict:
@@ -125,16 +112,11 @@ def _address(data: dict) -> dict:
 
 
 def mirror_status(client, _external_id: str, payload: dict) -> str:
-    """``PUT /orders/<mirror>`` to the status (read first); stock-giving statuses neutralise ``_reduced_stock``."""
+    """``PUT /orders/<mirror>`` to the status, unless the mirror already shows it (read first)."""
     woo_id = _mirror_id(payload["order_id"])
     current = client.get_order(woo_id)
     if current.get("status") == payload["status"]:
         return f"{woo_id} already {payload['status']}"
-    if payload["status"] in GIVES_STOCK_BACK:
-        neutral = [{"id": li["id"], "meta_data": [{"key": "_reduced_stock", "value": "0"}]}
-                   for li in current.get("line_items") or []]
-        if neutral:
-            client.update_order(woo_id, {"line_items": neutral})
     client.update_order(woo_id, {"status": payload["status"]})
     return f"{woo_id} {payload['status']}"
 
