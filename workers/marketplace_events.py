@@ -33,6 +33,9 @@ def handle_marketplace_event(session, channel: Channel, event: InboxEvent, cfg: 
     if result.outcome == "stale":
         return "stale", result.note, effects
     effects.touch(session, result.touched_skus)
+    # The marketplace moves its own listing with its orders (down at a sale, up again when Ozon releases a
+    # cancelled posting's reservation): whatever the ledger did, this channel hears our figure again.
+    effects.force_push(channel.id, {line.sku for line in result.order.lines})
     alerts.raise_order_alerts(session, channel, result)
     effects.refusals = len(result.short_skus)
     if result.short_skus and settings.get("out_of_stock") == "cancel" and result.order.status != "cancelled":
