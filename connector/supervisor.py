@@ -27,12 +27,13 @@ def _commands(host: str, port: int, worker_count: int) -> list[list[str]]:
 
 
 def _start(command: list[str]) -> subprocess.Popen:
-    """Start a child; the demo sandbox's request log goes to var/demo-sandbox.log, not the terminal."""
-    if "sandbox.woocommerce" not in command:
+    """Start a child; the demo sandboxes' request logs go to var/demo-<sandbox>.log, not the terminal."""
+    module = next((part for part in command if part.startswith("sandbox.")), None)
+    if module is None:
         return subprocess.Popen(command)
     log_dir = default_data_dir()
     log_dir.mkdir(parents=True, exist_ok=True)
-    log = open(log_dir / "demo-sandbox.log", "ab")  # noqa: SIM115 - owned by the child for its lifetime
+    log = open(log_dir / f"demo-{module.removeprefix('sandbox.')}.log", "ab")  # noqa: SIM115 - the child's
     return subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
 
 
@@ -51,11 +52,12 @@ def _needs_demo(demo: bool | None) -> bool:
 def run_all(*, host: str, port: int, worker_count: int, demo: bool | None = None, demo_port: int = 8089) -> None:
     upgrade(load_settings().database_url)
     commands = _commands(host, port, worker_count)
-    with_demo = _needs_demo(demo)
+    with_demo, urls = _needs_demo(demo), {}
     if with_demo:
-        from connector.demo import sandbox_command
+        from connector.demo import demo_commands
 
-        commands.append(sandbox_command(demo_port, trickle_seconds=5))
+        sandboxes, urls = demo_commands(demo_port)
+        commands += sandboxes
     stopping = False
 
     def stop(_signum, _frame):
@@ -67,7 +69,7 @@ def run_all(*, host: str, port: int, worker_count: int, demo: bool | None = None
     signal.signal(signal.SIGTERM, stop)
     children = [_start(cmd) for cmd in commands]
     if with_demo:
-        _onboard_demo(f"http://127.0.0.1:{demo_port}", f"http://{host}:{port}", lambda: stopping)
+        _onboard_demo(urls, f"http://{host}:{port}", lambda: stopping)
     print(f"stockbridge running on http://{host}:{port} (web, scheduler, {worker_count} workers); Ctrl+C stops",
           flush=True)
     while not stopping:
@@ -80,11 +82,11 @@ def run_all(*, host: str, port: int, worker_count: int, demo: bool | None = None
     _stop_all(children)
 
 
-def _onboard_demo(shop_url: str, public_url: str, stopping) -> None:
+def _onboard_demo(urls: dict[str, str], public_url: str, stopping) -> None:
     from connector.demo import onboard
 
     try:
-        onboard(shop_url, public_url)
+        onboard(urls, public_url)
     except (subprocess.CalledProcessError, RuntimeError) as exc:
         if not stopping():
             print(f"demo set-up failed: {exc}", flush=True)

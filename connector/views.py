@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from connector import deadlines, ledger
 from connector.inbox import list_events
-from connector.models import (Alert, Channel, InboxEvent, JournalEntry, Listing, Order, Reservation, StockItem,
+from connector.models import (Alert, Checkpoint, Channel, InboxEvent, JournalEntry, Listing, Order, Reservation, StockItem,
                               utcnow)
 from connector.stock import channel_figure
 
@@ -205,3 +205,24 @@ def event_view(session: Session, event_id: int) -> dict | None:
     view.update(source=event.source, meta=dict(event.meta or {}), body_bytes=len(event.body or b""),
                 not_before=_iso(event.not_before), journal=[dict(_journal_row(session, j), sku=j.sku) for j in journal])
     return view
+
+
+def marketplace_rows(session: Session) -> list[dict]:
+    """Marketplace accounts for the console: rules, poll cursor, listings and what failed to push."""
+    from connector.marketplaces import TITLES, accounts
+
+    rows = []
+    for channel in accounts(session):
+        settings = channel.settings or {}
+        listings = list(session.scalars(select(Listing).where(Listing.channel_id == channel.id)))
+        cursor = session.scalar(select(Checkpoint.value).where(Checkpoint.channel_id == channel.id,
+                                                               Checkpoint.name == "marketplace_poll"))
+        rows.append({"id": channel.id, "name": channel.name, "kind": channel.kind, "title": TITLES[channel.kind],
+                     "url": channel.base_url, "poll_seconds": settings.get("poll_seconds"),
+                     "sweep_seconds": settings.get("sweep_seconds"), "out_of_stock": settings.get("out_of_stock"),
+                     "mirror_to": settings.get("mirror_to"), "buffer": settings.get("buffer", 0),
+                     "paused": bool(settings.get("paused")), "cursor": cursor or {},
+                     "listings": len(listings), "push_errors": [(l.sku, l.push_error) for l in listings if l.push_error],
+                     "last_success_at": _iso(channel.last_success_at), "last_error": channel.last_error,
+                     "connected": bool((channel.credentials or {}).get("access_token")) or channel.kind != "allegro"})
+    return rows

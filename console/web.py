@@ -25,7 +25,8 @@ PUBLIC_ENDPOINTS = frozenset({"console.login", "console.login_submit", "console.
 WAREHOUSE_ENDPOINTS = frozenset({"console.logout"})
 
 NAV = (("console.orders", "Orders"), ("console.stock", "Stock"), ("console.events", "Events"),
-       ("console.channels", "Channels"), ("console.alerts", "Alerts"), ("console.labels", "Labels"))
+       ("console.channels", "Channels"), ("console.marketplaces", "Marketplaces"), ("console.alerts", "Alerts"),
+       ("console.labels", "Labels"))
 
 
 def warehouse_may(endpoint: str | None) -> bool:
@@ -114,6 +115,7 @@ def records_filter(value, key_label: str = "key") -> dict | None:
 
 def register() -> Blueprint:
     """Import the route modules (they attach views to :data:`bp`) and return the blueprint."""
-    from console import login, pages_labels, pages_ops, pages_orders, pages_payments, pages_stock  # noqa: F401
+    from console import (login, pages_labels, pages_marketplaces, pages_ops, pages_orders,  # noqa: F401
+                         pages_payments, pages_stock)
 
     return bp

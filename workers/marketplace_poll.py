@@ -49,6 +49,11 @@ def poll_due() -> str:
     return f"{started} polls started"
 
 
+def queue_poll(redis, channel_id: int, name: str, *, sweep: bool = False) -> None:
+    """An operator's "Poll now" / "Sweep now"."""
+    _enqueue(redis, channel_id, name, sweep)
+
+
 def _enqueue(redis, channel_id: int, name: str, sweep: bool) -> None:
     what = "sweep open orders of" if sweep else "poll new orders from"
     queue(redis, "ingest").enqueue("workers.marketplace_poll.poll_channel", channel_id, sweep,
@@ -56,9 +61,9 @@ def _enqueue(redis, channel_id: int, name: str, sweep: bool) -> None:
 
 
 def trigger_poll(redis, channel_id: int, name: str) -> None:
-    """Poll now (the next beat starts from here)."""
+    """Poll now (an Ozon push): the next beat starts from here."""
     redis.set(_beat_key(channel_id, False), 1, ex=1)
-    _enqueue(redis, channel_id, name, False)
+    queue_poll(redis, channel_id, name)
 
 
 def poll_channel(channel_id: int, sweep: bool = False) -> str:
