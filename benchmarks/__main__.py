@@ -1,4 +1,4 @@
-"""``python -m benchmarks [ack|ledger|propagation|processing|all] [--quick]``.
+"""``python -m benchmarks [ack|ledger|propagation|processing|marketplaces|all] [--quick]``.
 
 Runs the chosen benchmarks one after another; each writes its JSON result file and appends its
 section to ``benchmarks/RESULTS.md``. ``--quick`` runs each for a few seconds (smoke test; the files
@@ -15,11 +15,12 @@ import traceback
 
 from benchmarks import common
 
-NAMES = ("ack", "ledger", "processing", "propagation")
+NAMES = ("ack", "ledger", "processing", "propagation", "marketplaces")
 TITLES = {"ack": "ack: webhook acknowledgement throughput and latency",
           "ledger": "ledger: reservations per second on one hot SKU",
           "processing": "processing: orders fully processed per second by the workers",
-          "propagation": "propagation: order in the shop -> new stock figure back in the shop"}
+          "propagation": "propagation: order in the shop -> new stock figure back in the shop",
+          "marketplaces": "marketplaces: a sale on any of five channels -> every other channel shows the figure"}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -24,10 +24,10 @@ TITLES = {"allegro": "Allegro", "rozetka": "Rozetka", "ozon": "Ozon", "prom": "P
 #: ``hold_minutes``: an unpaid marketplace order keeps its units until the marketplace cancels it (the
 #: marketplace itself keeps them off sale meanwhile), so holds last a week rather than an hour.
 DEFAULTS = {
-    "allegro": {"poll_seconds": 2, "sweep_seconds": 600, "hold_minutes": 10080, "out_of_stock": "suspend"},
-    "rozetka": {"poll_seconds": 3, "sweep_seconds": 600, "hold_minutes": 10080, "out_of_stock": "cancel"},
-    "ozon": {"poll_seconds": 3, "sweep_seconds": 600, "hold_minutes": 10080, "out_of_stock": "cancel"},
-    "prom": {"poll_seconds": 3, "sweep_seconds": 600, "hold_minutes": 10080, "out_of_stock": "cancel"},
+    "allegro": {"poll_seconds": 2, "sweep_seconds": 600, "drift_seconds": 300, "hold_minutes": 10080, "out_of_stock": "suspend"},
+    "rozetka": {"poll_seconds": 3, "sweep_seconds": 600, "drift_seconds": 300, "hold_minutes": 10080, "out_of_stock": "cancel"},
+    "ozon": {"poll_seconds": 3, "sweep_seconds": 600, "drift_seconds": 300, "hold_minutes": 10080, "out_of_stock": "cancel"},
+    "prom": {"poll_seconds": 3, "sweep_seconds": 600, "drift_seconds": 300, "hold_minutes": 10080, "out_of_stock": "cancel"},
     "manual": {"hold_minutes": 10080, "out_of_stock": "alert"},
 }
 
@@ -70,6 +70,7 @@ class Offer:
     ean: str = ""
     quantity: int | None = None
     location: str = ""  # Ozon warehouse id
+    active: bool = True  # False: the offer was ended (Allegro ENDED, e.g. sold out) and needs re-activating
 
 
 @dataclass(frozen=True)

@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from datetime import datetime, timezone
+from datetime import datetime
 from decimal import Decimal
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields
 
 from connector.canonical import CanonicalLine, CanonicalOrder
 from connector.marketplaces import Offer, PushResult, StatusChange, StockPush
+from mappers.common import iso_utc
 
 COD = "CASH_ON_DELIVERY"
 #: Checkout forms still moving through the seller's hands (the sweep lists these, pitfall 3).
@@ -85,15 +86,7 @@ _FORM = CheckoutFormSchema()
 _MONEY = MoneySchema()
 
 
-def when(value) -> datetime | None:
-    """An Allegro ISO timestamp ("2024-05-06T10:12:05.000Z") as naive UTC."""
-    if not value:
-        return None
-    try:
-        moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError as exc:
-        raise ValidationError(f"not an ISO date: {value!r}") from exc
-    return moment.astimezone(timezone.utc).replace(tzinfo=None) if moment.tzinfo else moment
+when = iso_utc  # ISO 8601 -> naive UTC (mappers.common)
 
 
 def stamp(moment: datetime) -> str:
@@ -321,8 +314,10 @@ def quantity_result(push: StockPush, outcome: tuple[str, str] | None, wait: floa
 def offer_from_allegro(offer: dict) -> Offer:
     """A ``GET /sale/offers`` item for the SKU mapping: ref = offer id, sku = ``external.id``."""
     stock = (offer.get("stock") or {}).get("available")
+    status = (offer.get("publication") or {}).get("status")
     return Offer(ref=str(offer["id"]), sku=str((offer.get("external") or {}).get("id") or "").strip(),
-                 name=str(offer.get("name") or ""), quantity=int(stock) if isinstance(stock, int) else None)
+                 name=str(offer.get("name") or ""), quantity=int(stock) if isinstance(stock, int) else None,
+                 active=status != "ENDED")  # a draft (INACTIVE) is the seller's: never "ended" by us
 
 
 # -- status back ----------------------------------------------------------------------------------

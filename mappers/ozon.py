@@ -19,6 +19,7 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
 from connector.canonical import CanonicalLine, CanonicalOrder
 from connector.marketplaces import Offer, PushResult, StockPush
+from mappers.common import iso_utc
 
 #: Ozon posting ``status`` -> canonical (section 6). Absent (arbitration, client_arbitration, new values):
 #: None, so the core keeps the order's state and alerts.
@@ -51,15 +52,7 @@ def money(text) -> Decimal:
     return amount.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def _when(value) -> datetime | None:
-    """Ozon's RFC 3339 times ("2021-08-25T10:48:38Z") as naive UTC."""
-    if not value:
-        return None
-    try:
-        moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError as exc:
-        raise ValidationError(f"not an ISO date: {value!r}") from exc
-    return moment.astimezone(timezone.utc).replace(tzinfo=None) if moment.tzinfo else moment
+_when = iso_utc  # ISO 8601 -> naive UTC (mappers.common)
 
 
 class _Base(Schema):
@@ -249,6 +242,13 @@ def offer_from_ozon(item: dict, warehouse_id) -> Offer | None:
     if not offer_id or item.get("archived"):
         return None
     return Offer(ref=offer_id, sku=offer_id, name=str(item.get("name") or ""), location=str(warehouse_id))
+
+
+def buyable(item: dict) -> tuple[str, int]:
+    """(offer_id, present - reserved over the FBS stocks) of a ``/v4/product/info/stocks`` item: what buyers
+    can buy, the figure we push (pitfall 12)."""
+    fbs = [s for s in item.get("stocks") or [] if str(s.get("type", "fbs")).lower() in ("fbs", "rfbs")]
+    return str(item.get("offer_id") or ""), sum(int(s.get("present") or 0) - int(s.get("reserved") or 0) for s in fbs)
 
 
 # ---- status back

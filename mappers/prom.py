@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from datetime import datetime, timezone
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields
@@ -20,6 +20,7 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields
 from connector.canonical import CanonicalLine, CanonicalOrder
 from connector.errors import UnsupportedOperation
 from connector.marketplaces import Offer, PushResult, StatusChange, StockPush
+from mappers.common import iso_utc
 
 #: Prom order status -> canonical (section 6); ``pending`` depends on the payment (see :func:`canonical_status`).
 STATUS_MAP = {"received": "confirmed", "paid": "paid", "delivered": "delivered", "canceled": "cancelled",
@@ -46,14 +47,7 @@ def money(text) -> tuple[Decimal, str]:
     return amount, CURRENCIES.get(suffix, "UAH")
 
 
-def _when(value) -> datetime | None:
-    if not value:
-        return None
-    try:
-        moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError as exc:
-        raise ValidationError(f"not an ISO date: {value!r}") from exc
-    return moment.astimezone(timezone.utc).replace(tzinfo=None) if moment.tzinfo else moment
+_when = iso_utc  # ISO 8601 -> naive UTC (mappers.common)
 
 
 def modified_at(order: dict) -> datetime | None:
@@ -204,8 +198,9 @@ def offer_from_prom(product: dict) -> Offer | None:
     if not external:
         return None
     quantity = product.get("quantity_in_stock")
+    on_sale = product.get("presence", "available") in ("available", "order")
     return Offer(ref=external, sku=external, name=str(product.get("name") or ""),
-                 quantity=int(quantity) if isinstance(quantity, (int, float)) else None)
+                 quantity=(int(quantity) if on_sale else 0) if isinstance(quantity, (int, float)) else None)
 
 
 def status_request(change: StatusChange, order: dict) -> tuple[str, dict] | None:

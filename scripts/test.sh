@@ -5,4 +5,5 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 source "$ROOT/scripts/setup.sh" test
 cd "$ROOT"
-exec python -m pytest -q "$@"
+# Two workers by default (tests are xdist-safe: each worker has its own Redis, database and ports); -n 0 to run serially.
+exec python -m pytest -q -n "${STOCKBRIDGE_TEST_WORKERS:-auto}" "$@"

@@ -6,6 +6,8 @@ import base64
 import hashlib
 import hmac
 import json
+import threading
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 
 SECRET = "whsec-test-ąęł-секрет"
@@ -94,3 +96,19 @@ def add_shop(engine, name: str = "shop1", *, stock: dict | None = None, settings
                           settings=settings)
         for sku, quantity in (stock or {}).items():
             ledger.set_on_hand(session, sku, quantity, ledger.Cause("count"))
+
+
+@contextmanager
+def serve(app):
+    """Serve a WSGI app (a sandbox, our own app) with werkzeug on a free 127.0.0.1 port in a thread; yields its URL."""
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(5)
+        server.server_close()

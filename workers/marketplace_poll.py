@@ -1,9 +1,10 @@
 """Order intake from the marketplaces: every account polled on its own beat, one poll at a time per account.
 
 ``poll_due`` runs every second from the scheduler and enqueues ``poll_channel`` for each account whose
-``poll_seconds`` have passed (a Redis flag with that TTL is the beat), and ``poll_channel(sweep=True)``
-every ``sweep_seconds``: the pass over open orders behind a feed that loses changes (Allegro loses
-journal events; list filters by modification time miss changes whose timestamp lags). A poll stores
+``poll_seconds`` have passed (a Redis flag with that TTL is the beat), ``sweep_channel`` every
+``sweep_seconds`` (the pass over open orders behind a feed that loses changes: Allegro loses journal
+events; list filters by modification time miss changes whose timestamp lags) and
+``workers.marketplace_drift.drift_channel`` every ``drift_seconds`` (what the offers show). A poll stores
 what it finds in the inbox through the adapter (committed before the cursor moves), saves its
 checkpoint whatever happens, and triggers the drain. ``trigger_poll`` starts one at once (an Ozon push,
 the operator, the pre-push refresh).
@@ -31,39 +32,51 @@ CHECKPOINT = "marketplace_poll"
 LOCK_SECONDS = 300
 
 
-def _beat_key(channel_id: int, sweep: bool) -> str:
-    return f"sb:{'sweep' if sweep else 'poll'}-beat:{channel_id}"
+#: (beat, setting, default seconds, job, what the job does) per marketplace account.
+BEATS = (("poll", "poll_seconds", 5, "workers.marketplace_poll.poll_channel", "poll new orders from"),
+         ("sweep", "sweep_seconds", 600, "workers.marketplace_poll.sweep_channel", "sweep open orders of"),
+         ("drift", "drift_seconds", 300, "workers.marketplace_drift.drift_channel", "compare offers with the ledger for"))
+
+
+def _beat_key(channel_id: int, beat: str) -> str:
+    return f"sb:{beat}-beat:{channel_id}"
 
 
 def poll_due() -> str:
-    """Scheduled every second: enqueue the polls and sweeps whose beat has come."""
+    """Scheduled every second: enqueue the polls, sweeps and drift checks whose beat has come."""
     with transaction(context.engine()) as session:
-        beats = [(c.id, c.name, (c.settings or {}).get("poll_seconds", 5), (c.settings or {}).get("sweep_seconds", 600))
-                 for c in marketplaces.accounts(session) if c.kind != "manual" and not (c.settings or {}).get("paused")]
+        accounts = [(c.id, c.name, dict(c.settings or {})) for c in marketplaces.accounts(session)
+                    if c.kind != "manual" and not (c.settings or {}).get("paused")]
     redis, started = context.redis(), 0
-    for channel_id, name, every, sweep_every in beats:
-        for sweep, seconds in ((False, every), (True, sweep_every)):
-            if redis.set(_beat_key(channel_id, sweep), 1, nx=True, ex=max(int(seconds), 1)):
-                _enqueue(redis, channel_id, name, sweep)
+    for channel_id, name, settings in accounts:
+        for beat, setting, default, job, what in BEATS:
+            seconds = max(int(float(settings.get(setting, default))), 1)
+            if redis.set(_beat_key(channel_id, beat), 1, nx=True, ex=seconds):
+                _enqueue(redis, job, channel_id, f"{what} {name}")
                 started += 1
-    return f"{started} polls started"
+    return f"{started} marketplace jobs started"
 
 
 def queue_poll(redis, channel_id: int, name: str, *, sweep: bool = False) -> None:
     """An operator's "Poll now" / "Sweep now"."""
-    _enqueue(redis, channel_id, name, sweep)
+    beat = BEATS[1] if sweep else BEATS[0]
+    _enqueue(redis, beat[3], channel_id, f"{beat[4]} {name}")
 
 
-def _enqueue(redis, channel_id: int, name: str, sweep: bool) -> None:
-    what = "sweep open orders of" if sweep else "poll new orders from"
-    queue(redis, "ingest").enqueue("workers.marketplace_poll.poll_channel", channel_id, sweep,
-                                   description=f"{what} {name}", result_ttl=60, failure_ttl=24 * 3600, job_timeout=LOCK_SECONDS)
+def _enqueue(redis, job: str, channel_id: int, description: str) -> None:
+    queue(redis, "ingest").enqueue(job, channel_id, description=description, result_ttl=60, failure_ttl=24 * 3600,
+                                   job_timeout=LOCK_SECONDS)
 
 
 def trigger_poll(redis, channel_id: int, name: str) -> None:
     """Poll now (an Ozon push): the next beat starts from here."""
-    redis.set(_beat_key(channel_id, False), 1, ex=1)
+    redis.set(_beat_key(channel_id, "poll"), 1, ex=1)
     queue_poll(redis, channel_id, name)
+
+
+def sweep_channel(channel_id: int) -> str:
+    """Job: the pass over every open order of one account."""
+    return poll_channel(channel_id, sweep=True)
 
 
 def poll_channel(channel_id: int, sweep: bool = False) -> str:

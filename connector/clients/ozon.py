@@ -126,6 +126,18 @@ class OzonClient:
             if not items or not last_id:
                 return
 
+    def iter_stocks(self) -> Iterator[dict]:
+        """``/v4/product/info/stocks`` across pages: per product ``stocks[]`` with ``present`` and ``reserved``."""
+        cursor = ""
+        while True:
+            body = {"filter": {"visibility": "ALL"}, "cursor": cursor, "limit": PAGE}
+            answer = self._read("/v4/product/info/stocks", body)
+            items = answer.get("items") or []
+            yield from items
+            cursor = str(answer.get("cursor") or "")
+            if not items or not cursor:
+                return
+
     def set_stocks(self, items: list[dict]) -> list[dict]:
         """``/v2/products/stocks`` (1..100 pairs) -> per-pair ``{"offer_id", "warehouse_id", "updated", "errors"}``
         inside HTTP 200 (pitfall 11). Setting a figure is repeatable; the stock gate applies on top."""

@@ -5,18 +5,16 @@ from __future__ import annotations
 import io
 import subprocess
 import sys
-import threading
-from contextlib import contextmanager
 from decimal import Decimal
 
 import pytest
 import requests
 from pypdf import PdfReader
-from werkzeug.serving import make_server
 
 from connector.clients.dhl_poland import CancelNotAllowed, CarrierValidationError, DhlPolandClient, DhlSettings
 from connector.errors import AmbiguousError, AuthError, NotFound, TransientError, UnsupportedOperation
 from connector.shipping import Parcel, Party, ShipmentRequest
+from tests.helpers import serve
 from sandbox.dhl_poland import create_app
 from tests.conftest import shared_fixture
 
@@ -24,17 +22,6 @@ USER, PASSWORD = "dhl-user", "dhl-secret-pass"
 A6_POINTS, A4_POINTS = (297.64, 419.53), (595.28, 841.89)
 
 
-@contextmanager
-def serve(app):
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(5)
-        server.server_close()
 
 
 @pytest.fixture

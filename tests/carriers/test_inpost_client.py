@@ -13,37 +13,25 @@ import subprocess
 import sys
 import threading
 import time
-from contextlib import contextmanager
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import requests
 from pypdf import PdfReader
-from werkzeug.serving import make_server
 
 from connector.clients.inpost import CancelNotAllowed, CarrierValidationError, InPostClient, InPostSettings
 from connector.errors import (AmbiguousError, AuthError, ConfigurationError, PermanentError, RateLimited,
                               TransientError, UnsupportedOperation)
 from connector.shipping import LabelNotReady, Parcel, Party, ShipmentRequest
 from mappers import inpost as mapper
+from tests.helpers import serve
 from sandbox.inpost import create_app
 
 TOKEN, ORG = "test-token-5e1f", "4321"
 A6_POINTS, A4_POINTS = (297.64, 419.53), (595.28, 841.89)
 
 
-@contextmanager
-def serve(app):
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(5)
-        server.server_close()
 
 
 @pytest.fixture

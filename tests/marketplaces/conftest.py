@@ -7,24 +7,7 @@ locks) and the real database of the ``env`` fixture.
 
 from __future__ import annotations
 
-import threading
-from contextlib import contextmanager
-
-from werkzeug.serving import make_server
-
-
-@contextmanager
-def serve(app):
-    """Serve a Flask app on a free port; yields its base URL."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(5)
-        server.server_close()
+from tests.helpers import serve  # noqa: F401 - the marketplace tests import it from here
 
 
 def add_account(engine, name: str, kind: str, url: str, credentials: dict, settings: dict | None = None,

@@ -39,7 +39,7 @@ def test_poll_now_queues_a_poll(operator, redis):
     answer = operator.post("/console/marketplaces/prom1/poll", data={"csrf_token": token, "sweep": "1"})
     assert answer.status_code == 302
     job = Queue("ingest", connection=redis).jobs[0]
-    assert job.func_name == "workers.marketplace_poll.poll_channel" and job.args[1] is True
+    assert job.func_name == "workers.marketplace_poll.sweep_channel"
     assert "sweep open orders of prom1" in job.description
     assert operator.post("/console/marketplaces/prom1/poll", data={}).status_code == 400  # no CSRF token
 

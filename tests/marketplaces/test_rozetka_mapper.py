@@ -236,7 +236,7 @@ def test_offers_take_price_offer_id_else_article():
     item = {"rz_item_id": 410000001, "price_offer_id": "KUB", "article": "K-1", "name": "Кружка", "name_ua": "Кухоль",
             "stock_quantity": 12}
     assert rozetka.offer_from_rozetka(item).__dict__ == {"ref": "410000001", "sku": "KUB", "name": "Кухоль", "ean": "",
-                                                         "quantity": 12, "location": ""}
+                                                         "quantity": 12, "location": "", "active": True}
     assert rozetka.offer_from_rozetka({**item, "price_offer_id": ""}).sku == "K-1"
     assert rozetka.offer_from_rozetka({"name": "no id"}) is None
 

@@ -90,6 +90,10 @@ class Adapter:
     def offers(self, client) -> Iterable[Offer]:
         raise UnsupportedOperation(f"{self.title} offers cannot be listed")
 
+    def shown(self, client) -> dict[str, tuple[int, bool]]:
+        """{ref: (units buyers can buy now, on sale)} for the drift check (``workers.marketplace_drift``)."""
+        return {o.ref: (o.quantity or 0, o.active) for o in self.offers(client) if o.quantity is not None}
+
     def connect(self, client, channel: Channel, say) -> Grant | None:
         """Check the credentials (``stockbridge channel connect``); a token-based account returns its first grant.
 

@@ -125,6 +125,10 @@ class OzonAdapter(Adapter):
         warehouse = client.warehouse_id()
         return filter(None, (ozon.offer_from_ozon(item, warehouse) for item in client.iter_products()))
 
+    def shown(self, client: OzonClient) -> dict[str, tuple[int, bool]]:
+        """``/v4/product/info/stocks``: present - reserved, what buyers can buy (pitfall 12)."""
+        return {ref: (units, True) for ref, units in map(ozon.buyable, client.iter_stocks()) if ref}
+
     def connect(self, client: OzonClient, channel, say):
         """Check the keys with ``/v1/warehouse/list`` and say which warehouse stock goes to."""
         listed = client.warehouses()
