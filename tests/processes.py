@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 
 from connector.demo import wait_until_up
@@ -15,10 +16,20 @@ CK, CS = "ck_e2e_0123456789", "cs_e2e_0123456789"
 
 
 class Proc:
+    """A child process whose log goes to a file (a pipe nobody reads would block it once 64 KiB are logged)."""
+
     def __init__(self, args: list[str], *, env: dict | None = None, name: str = ""):
         self.name = name or args[2]
-        self.popen = subprocess.Popen([sys.executable, *args], cwd=ROOT, env=env or os.environ.copy(),
-                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+        env = env or os.environ.copy()
+        log_dir = env.get("STOCKBRIDGE_DATA_DIR") or tempfile.gettempdir()
+        self.log = tempfile.NamedTemporaryFile(prefix=f"{self.name}-", suffix=".log", dir=log_dir, delete=False)
+        self.popen = subprocess.Popen([sys.executable, *args], cwd=ROOT, env=env,
+                                      stdout=subprocess.DEVNULL, stderr=self.log, start_new_session=True)
+
+    def log_tail(self, lines: int = 40) -> str:
+        """The end of the process's log, for an assertion message."""
+        with open(self.log.name, encoding="utf-8", errors="replace") as handle:
+            return "".join(handle.readlines()[-lines:])
 
     def stop(self, sig=signal.SIGTERM, timeout: float = 20) -> None:
         if self.popen.poll() is None:
@@ -28,6 +39,7 @@ class Proc:
             except subprocess.TimeoutExpired:
                 os.killpg(self.popen.pid, signal.SIGKILL)
                 self.popen.wait()
+        self.log.close()
 
     def kill9(self) -> None:
         self.stop(signal.SIGKILL)

@@ -226,3 +226,18 @@ def test_stock_set_is_a_physical_count_for_waiting_orders(shop, engine):
         count_stock(session, "LATE-SKU", 2, ledger.Cause("count"))
     assert order(engine, "31")["flags"] == ["out_of_stock:LATE-SKU"]
     assert levels(engine, "LATE-SKU") == (2, 0, 2)
+
+
+def test_events_waiting_out_the_grace_get_one_delayed_drain(shop, engine, redis):
+    """Each push's echo waits out the product grace; a burst of them (drained by several jobs) must not
+    multiply the delayed drains an operator sees on the dashboard."""
+    from rq import Queue
+    from rq.registry import ScheduledJobRegistry
+
+    for product_id in range(300, 305):
+        deliver(shop, "shop1", "product.updated", woo_product(product_id, f"ECHO-{product_id}", 3))
+        drain()
+    ingest = Queue("ingest", connection=redis)
+    scheduled = [ingest.fetch_job(job_id) for job_id in ScheduledJobRegistry(queue=ingest).get_job_ids()]
+    assert [job.description for job in scheduled if "delayed" in job.description] == \
+        ["process delayed events from shop1"]

@@ -39,7 +39,7 @@ HANDLERS = {"woocommerce": handle_woo_event, "przelewy24": handle_przelewy24, "p
 def drain_inbox(channel_id: int) -> str:
     """Job: process every due event of one channel, oldest first, within a time budget."""
     cfg, redis = context.settings(), context.redis()
-    redis.delete(drain_flag(channel_id), drain_flag(channel_id) + ":later")
+    redis.delete(drain_flag(channel_id))
     done, started, exhausted = 0, time.monotonic(), False
     while time.monotonic() - started < cfg.drain_time_budget:
         with transaction(context.engine()) as session:
@@ -58,18 +58,26 @@ def drain_inbox(channel_id: int) -> str:
 
 
 def _reschedule_if_waiting(channel_id: int) -> None:
-    """Events not yet due (backoff, product grace) get a delayed drain instead of a busy loop."""
+    """Events not yet due (backoff, product grace) get a delayed drain instead of a busy loop.
+
+    The ``:later`` key holds when the next delayed drain runs; a new one is queued only when none is due
+    by then, so a burst of stock echoes (each waiting out the product grace) yields one delayed drain.
+    """
     with transaction(context.engine()) as session:
         due = inbox.next_due_at(session, channel_id)
         name = session.get(Channel, channel_id).name
     if due is None:
         return
     delay = max((due - utcnow()).total_seconds(), 0) + 0.5
-    redis = context.redis()
-    if redis.set(drain_flag(channel_id) + ":later", 1, nx=True, ex=int(delay) + 30):
-        queue(redis, "ingest").enqueue_in(
-            _seconds(delay), "workers.ingest.drain_inbox", channel_id,
-            description=f"process delayed events from {name}", result_ttl=300)
+    redis, now = context.redis(), time.time()
+    key = drain_flag(channel_id) + ":later"
+    planned = float(redis.get(key) or 0)
+    if now < planned <= now + delay + 0.05:
+        return
+    redis.set(key, now + delay, ex=int(delay) + 30)
+    queue(redis, "ingest").enqueue_in(
+        _seconds(delay), "workers.ingest.drain_inbox", channel_id,
+        description=f"process delayed events from {name}", result_ttl=300)
 
 
 def _seconds(delay: float) -> timedelta:
