@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, current_app, jsonify
+
+from ..controls import json_options, problem
 
 bp = Blueprint("cdek_control", __name__)
 PVZ_PATH = ("CREATED", "RECEIVED_AT_SHIPMENT_WAREHOUSE", "READY_FOR_SHIPMENT_IN_SENDER_CITY",
@@ -13,17 +15,6 @@ DOOR_PATH = PVZ_PATH[:6] + ("ACCEPTED_AT_RECIPIENT_CITY_WAREHOUSE", "TAKEN_BY_CO
 
 def _state():
     return current_app.extensions["cdek_sandbox"]
-
-
-def _options() -> dict:
-    body = request.get_json(silent=True, force=True)
-    return body if isinstance(body, dict) else {}
-
-
-def _problem(status: int, message: str):
-    response = jsonify({"error": message})
-    response.status_code = status
-    return response
 
 
 def _next_code(order) -> str | None:
@@ -38,17 +29,17 @@ def advance():
 
     Without ``code`` the order takes the next step of its journey (to a pick-up point or a door).
     """
-    options, state = _options(), _state()
+    options, state = json_options(), _state()
     keys = {k: str(options[k]) for k in ("uuid", "cdek_number", "im_number") if options.get(k)}
     order = state.store.find(**keys) if keys else None
     if order is None:
-        return _problem(404, "unknown order")
+        return problem(404, "unknown order")
     with state.store.lock:
         if not order.cdek_number:
-            return _problem(409, "the order is not validated (SUCCESSFUL) yet; POST /__sandbox__/process")
+            return problem(409, "the order is not validated (SUCCESSFUL) yet; POST /__sandbox__/process")
         code = str(options.get("code") or _next_code(order) or "")
         if not code:
-            return _problem(409, "the order has no next status")
+            return problem(409, "the order has no next status")
         order.is_return = bool(options.get("is_return", order.is_return))
         status = order.add_status(code, str(options.get("city") or "Офис СДЭК"))
     sent = state.notify(order, status)
@@ -66,11 +57,11 @@ def process():
 @bp.post("/__sandbox__/fail")
 def fail():
     """``{"status": 500 | "timeout" | "lost", "count": 1, "path": ""}`` (see ``faults.py``)."""
-    options = _options()
+    options = json_options()
     try:
         queued = _state().faults.add(options.get("status", 500), int(options.get("count", 1)), options.get("path", ""))
     except (TypeError, ValueError) as exc:
-        return _problem(400, str(exc))
+        return problem(400, str(exc))
     return jsonify({"queued": queued})
 
 

@@ -6,23 +6,14 @@ import re
 
 from flask import Blueprint, current_app, jsonify, request
 
+from ..controls import json_options, problem
+
 bp = Blueprint("inpost_control", __name__, url_prefix="/__sandbox__")
 STATUS_NAME = re.compile(r"^[a-z][a-z0-9_]{1,60}$")
 
 
 def sandbox():
     return current_app.extensions["inpost_sandbox"]
-
-
-def _problem(status: int, message: str):
-    response = jsonify({"error": message})
-    response.status_code = status
-    return response
-
-
-def _options() -> dict:
-    body = request.get_json(silent=True, force=True)
-    return body if isinstance(body, dict) else {}
 
 
 @bp.post("/advance")
@@ -32,13 +23,13 @@ def advance():
     Any lower-case status name is accepted (InPost adds statuses without notice). Leaving the
     pre-purchase statuses assigns the tracking number. Answers the delivery log entry.
     """
-    options = _options()
+    options = json_options()
     status = str(options.get("status") or "")
     if not STATUS_NAME.match(status):
-        return _problem(400, "status must be a ShipX status name, e.g. confirmed")
+        return problem(400, "status must be a ShipX status name, e.g. confirmed")
     shipment = sandbox().store.get(int(options.get("id") or 0)) if str(options.get("id", "")).isdigit() else None
     if shipment is None:
-        return _problem(404, "unknown shipment id")
+        return problem(404, "unknown shipment id")
     delivery = sandbox().advance(shipment, status)
     return jsonify({"id": shipment.id, "status": shipment.status, "tracking_number": shipment.tracking_number,
                     "webhook": delivery})
@@ -47,18 +38,18 @@ def advance():
 @bp.post("/fail")
 def fail():
     """``{"status": 500 | "timeout", "count": 1}``: the next API requests fail (see ``faults.py``)."""
-    options = _options()
+    options = json_options()
     try:
         queued = sandbox().faults.add_failures(options.get("status", 500), int(options.get("count", 1)))
     except (TypeError, ValueError) as exc:
-        return _problem(400, str(exc))
+        return problem(400, str(exc))
     return jsonify({"queued_faults": queued})
 
 
 @bp.post("/delay")
 def delay():
     """``{"seconds": 2.0, "path": "/v1/"}``: slow API answers down (0 clears)."""
-    options = _options()
+    options = json_options()
     sandbox().faults.set_delay(float(options.get("seconds", 0)), str(options.get("path") or ""))
     return jsonify({"delay": sandbox().faults.delay})
 
@@ -66,17 +57,17 @@ def delay():
 @bp.post("/lose_answer")
 def lose_answer():
     """``{"count": 1}``: the next creates succeed but the connection closes before the answer."""
-    return jsonify({"lost_answers_queued": sandbox().faults.lose_answers(int(_options().get("count", 1)))})
+    return jsonify({"lost_answers_queued": sandbox().faults.lose_answers(int(json_options().get("count", 1)))})
 
 
 @bp.post("/webhook_url")
 def webhook_url():
     """``{"url": "..."}``: register the organization's webhook URL; it must answer 200 to a GET."""
-    url = str(_options().get("url") or "")
+    url = str(json_options().get("url") or "")
     if not url.startswith(("http://", "https://")):
-        return _problem(400, "url must be an http(s) URL")
+        return problem(400, "url must be an http(s) URL")
     refusal = sandbox().webhooks.register(url)
-    return _problem(400, refusal) if refusal else jsonify({"url": url})
+    return problem(400, refusal) if refusal else jsonify({"url": url})
 
 
 @bp.get("/webhooks")

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, current_app, jsonify
 
+from ..controls import json_options, problem
 from .store import STATUS_TEXT, Document
 
 bp = Blueprint("np_control", __name__)
@@ -11,17 +12,6 @@ bp = Blueprint("np_control", __name__)
 
 def _state():
     return current_app.extensions["np_sandbox"]
-
-
-def _options() -> dict:
-    body = request.get_json(silent=True, force=True)
-    return body if isinstance(body, dict) else {}
-
-
-def _problem(status: int, message: str):
-    response = jsonify({"error": message})
-    response.status_code = status
-    return response
 
 
 def _advance(doc: Document, code: str | None) -> bool:
@@ -39,17 +29,17 @@ def advance():
     Without ``status_code`` a document takes the next step of its journey (1, 4, 5, 6, 7 | 8 | 101,
     9, then 10 and 11 with a COD transfer). Returns the documents that moved.
     """
-    options, store = _options(), _state().store
+    options, store = json_options(), _state().store
     code = str(options["status_code"]) if options.get("status_code") is not None else None
     if code is not None and code not in STATUS_TEXT:
-        return _problem(400, "unknown status_code")
+        return problem(400, "unknown status_code")
     with store.lock:
         if options.get("all"):
             docs = store.documents()
         else:
             doc = store.find(str(options.get("number") or options.get("ref") or ""))
             if doc is None:
-                return _problem(404, "unknown document")
+                return problem(404, "unknown document")
             docs = [doc]
         moved = [d for d in docs if _advance(d, code)]
         return jsonify({"documents": [{"number": d.number, "ref": d.ref, "status_code": d.status} for d in moved]})
@@ -58,11 +48,11 @@ def advance():
 @bp.post("/__sandbox__/fail")
 def fail():
     """``{"status": 500 | "timeout" | "lost", "count": 1, "path": ""}`` (see ``faults.py``)."""
-    options = _options()
+    options = json_options()
     try:
         queued = _state().faults.add(options.get("status", 500), int(options.get("count", 1)), options.get("path", ""))
     except (TypeError, ValueError) as exc:
-        return _problem(400, str(exc))
+        return problem(400, str(exc))
     return jsonify({"queued": queued})
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, current_app, jsonify
 
+from ..controls import json_options, problem
 from . import lifecycle
 from .errors import ApiError
 from .lifecycle import OutOfStock
@@ -18,25 +19,14 @@ def sandbox():
     return current_app.extensions["ozon_sandbox"]
 
 
-def _problem(status: int, message: str):
-    response = jsonify({"error": message})
-    response.status_code = status
-    return response
-
-
-def _options() -> dict:
-    body = request.get_json(silent=True, force=True)
-    return body if isinstance(body, dict) else {}
-
-
 @bp.post("/reset")
 def reset():
     """``{"seed": "demo"|null}`` (default: config SEED) -> empty state, then the catalog."""
-    options = _options()
+    options = json_options()
     try:
         seeded = sandbox().reset(options.get("seed", sandbox().config.get("SEED")))
     except ValueError as exc:
-        return _problem(400, str(exc))
+        return problem(400, str(exc))
     return jsonify({"ok": True, "seeded": seeded})
 
 
@@ -45,14 +35,14 @@ def listings():
     """``{"items": [{"sku", "quantity", "name", "price", "state": "not_ready"?, "rfbs": true?}]}`` -> products
     with offer_id = sku and ``quantity`` buyable units (present = quantity + reserved)."""
     state, created = sandbox(), []
-    for item in _options().get("items") or []:
+    for item in json_options().get("items") or []:
         if not isinstance(item, dict) or not item.get("sku"):
-            return _problem(400, "every item needs a sku")
+            return problem(400, "every item needs a sku")
         try:
             price = Decimal(str(item["price"])) if item.get("price") not in (None, "") else None
             quantity = int(item.get("quantity", 0))
         except (InvalidOperation, TypeError, ValueError):
-            return _problem(400, f"bad price or quantity in {item}")
+            return problem(400, f"bad price or quantity in {item}")
         warehouse = state.store.rfbs_warehouse() if item.get("rfbs") else state.store.default_warehouse
         readiness = "not_ready" if item.get("state") == "not_ready" else "price_sent"
         product = state.store.list_product(str(item["sku"]), item.get("name"), price, quantity, warehouse.id,
@@ -91,10 +81,10 @@ def place_order():
     buyer's ``name``, ``phone``, ``city``, ``region``, ``address``, ``zip_code``, ``customer_id``; ``delivery``
     may set ``type`` (PVZ|Courier) and ``rfbs``; ``payment`` "cod" only changes analytics' payment group (Ozon
     collects the money either way); the two times are sandbox-only overrides (RFC 3339)."""
-    options = _options()
+    options = json_options()
     lines = [line for line in options.get("lines") or [] if isinstance(line, dict)]
     if not lines:
-        return _problem(400, "an order needs at least one line")
+        return problem(400, "an order needs at least one line")
     state = sandbox()
     try:
         times = {key: moment(options[key], key) for key in ("in_process_at", "shipment_date") if options.get(key)}
@@ -104,9 +94,9 @@ def place_order():
     except OutOfStock as exc:
         return jsonify({"error": "out_of_stock", "sku": str(exc)}), 409
     except ApiError as exc:
-        return _problem(400, exc.message)
+        return problem(400, exc.message)
     except (TypeError, ValueError) as exc:
-        return _problem(400, f"bad line: {exc}")
+        return problem(400, f"bad line: {exc}")
     everything = {"analytics_data": True, "financial_data": True, "barcodes": True, "customer": True,
                   "addressee": True}
     with state.store.lock:
@@ -130,18 +120,18 @@ EVENTS = {"deliver": lifecycle.deliver, "handover": lifecycle.handover, "arbitra
 def order_event(number: str):
     """``{"action": "deliver"|"handover"|"buyer_cancel"|"arbitration"}``: a marketplace/buyer-side move
     (409 when the posting's status does not allow it); pushes the notification; answers the posting."""
-    action = str(_options().get("action") or "")
+    action = str(json_options().get("action") or "")
     state = sandbox()
     posting = state.store.posting(number)
     if posting is None:
-        return _problem(404, "unknown posting number")
+        return problem(404, "unknown posting number")
     if action not in EVENTS:
-        return _problem(400, f"action must be one of {', '.join(EVENTS)}")
+        return problem(400, f"action must be one of {', '.join(EVENTS)}")
     with state.store.lock:
         try:
             state.emit(EVENTS[action](state.store, posting))
         except ApiError:
-            return _problem(409, f"{action} is not possible in status {posting.status}")
+            return problem(409, f"{action} is not possible in status {posting.status}")
         return jsonify(state.posting_json(posting, {}))
 
 
@@ -167,32 +157,32 @@ def calls():
 @bp.post("/fail")
 def fail():
     """``{"status": 500|429|503|"timeout"|"lost", "count": 1, "path": "", "retry_after": null}``."""
-    options = _options()
+    options = json_options()
     try:
         retry_after = options.get("retry_after")
         queued = sandbox().faults.add(options.get("status", 500), int(options.get("count", 1)),
                                       str(options.get("path") or ""), int(retry_after) if retry_after else None)
     except (TypeError, ValueError) as exc:
-        return _problem(400, str(exc))
+        return problem(400, str(exc))
     return jsonify({"queued_faults": queued})
 
 
 @bp.post("/lose")
 def lose():
     """``{"count": N}``: the next N push notifications are not sent (the poll must still find the postings)."""
-    return jsonify({"lost_queued": sandbox().pushes.lose(int(_options().get("count", 1)))})
+    return jsonify({"lost_queued": sandbox().pushes.lose(int(json_options().get("count", 1)))})
 
 
 @bp.post("/duplicate")
 def duplicate():
     """``{"count": N}``: the next N list answers repeat each posting twice."""
-    return jsonify({"duplicates_queued": sandbox().duplicate(int(_options().get("count", 1)))})
+    return jsonify({"duplicates_queued": sandbox().duplicate(int(json_options().get("count", 1)))})
 
 
 @bp.post("/rate")
 def rate():
     """``{"limit": N, "window": 60, "path": "/v2/products/stocks", "block": 0, "pair_interval": 30}``."""
-    options = _options()
+    options = json_options()
     state, answer = sandbox(), {}
     try:
         if options.get("pair_interval") is not None:
@@ -201,7 +191,7 @@ def rate():
             answer.update(state.limits.configure(int(options["limit"]), float(options.get("window", 60)),
                                                  str(options.get("path") or ""), float(options.get("block", 0))))
     except (TypeError, ValueError) as exc:
-        return _problem(400, str(exc))
+        return problem(400, str(exc))
     return jsonify(answer)
 
 
@@ -209,13 +199,13 @@ def rate():
 def push():
     """``{"url": "http://..."}``: register the push URL; Ozon first sends TYPE_PING, which must be answered
     200 ``{"version", "name", "time"}`` (else 400, URL not registered)."""
-    url = str(_options().get("url") or "")
+    url = str(json_options().get("url") or "")
     if not url.startswith(("http://", "https://")):
-        return _problem(400, "url must be an http(s) URL")
+        return problem(400, "url must be an http(s) URL")
     state = sandbox()
     entry = state.pushes.ping(url)
     if not entry["ok"]:
-        return _problem(400, f"TYPE_PING to {url} was not answered correctly: {entry['error']}")
+        return problem(400, f"TYPE_PING to {url} was not answered correctly: {entry['error']}")
     state.pushes.url = url
     return jsonify({"url": url, "ping": entry})
 
@@ -230,5 +220,5 @@ def pushes():
 @bp.post("/pushes/flush")
 def flush_pushes():
     """``{"timeout": 10}``: wait until no push is queued or in flight (retries included); 504 on timeout."""
-    done = sandbox().pushes.wait_idle(float(_options().get("timeout", 10)))
-    return (jsonify({"flushed": True}), 200) if done else _problem(504, "pushes still pending")
+    done = sandbox().pushes.wait_idle(float(json_options().get("timeout", 10)))
+    return (jsonify({"flushed": True}), 200) if done else problem(504, "pushes still pending")

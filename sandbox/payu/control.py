@@ -6,23 +6,14 @@ from html import escape
 
 from flask import Blueprint, current_app, jsonify, redirect, request
 
+from ..controls import json_options, problem
+
 bp = Blueprint("payu_control", __name__)
 OUTCOMES = ("COMPLETED", "CANCELED")
 
 
 def sandbox():
     return current_app.extensions["payu_sandbox"]
-
-
-def _problem(status: int, message: str):
-    response = jsonify({"error": message})
-    response.status_code = status
-    return response
-
-
-def _options() -> dict:
-    body = request.get_json(silent=True, force=True)
-    return body if isinstance(body, dict) else {}
 
 
 def _find(options: dict):
@@ -55,15 +46,15 @@ def _pay(order, outcome: str) -> list[str]:
 @bp.post("/__sandbox__/pay")
 def pay():
     """``{"orderId" | "extOrderId", "outcome": "COMPLETED" | "CANCELED"}``: the buyer pays (or gives up)."""
-    options = _options()
+    options = json_options()
     outcome = str(options.get("outcome", "COMPLETED"))
     if outcome not in OUTCOMES:
-        return _problem(400, f"outcome must be one of {', '.join(OUTCOMES)}")
+        return problem(400, f"outcome must be one of {', '.join(OUTCOMES)}")
     order = _find(options)
     if order is None:
-        return _problem(404, "unknown orderId/extOrderId")
+        return problem(404, "unknown orderId/extOrderId")
     if order.status != "NEW":
-        return _problem(409, f"order is {order.status}")
+        return problem(409, f"order is {order.status}")
     return jsonify({"orderId": order.order_id, "statuses": _pay(order, outcome)})
 
 
@@ -78,7 +69,7 @@ def notifications():
 @bp.post("/__sandbox__/flush")
 def flush():
     """``{"timeout": 30, "fast_forward": false}``: wait until no notification is pending."""
-    options = _options()
+    options = json_options()
     notifier = sandbox().notifier
     done = notifier.flush(float(options.get("timeout", 30)), fast_forward=bool(options.get("fast_forward")))
     response = jsonify({"flushed": done, "pending": notifier.pending()})
@@ -88,14 +79,14 @@ def flush():
 
 @bp.post("/__sandbox__/delay")
 def delay():
-    options = _options()
+    options = json_options()
     sandbox().faults.set_delay(float(options.get("seconds", 0)), str(options.get("path") or ""))
     return jsonify({"delay": sandbox().faults.delay})
 
 
 @bp.post("/__sandbox__/fail")
 def fail():
-    options = _options()
+    options = json_options()
     queued = sandbox().faults.add_failures(int(options.get("status", 500)), int(options.get("count", 1)),
                                            options.get("retry_after"))
     return jsonify({"queued_faults": queued})

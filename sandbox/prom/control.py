@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, jsonify
 
+from ..controls import json_options, problem
 from .checkout import Refused, apply_event, place_order
 from .models import PRESENCES, iso
 from .respond import sandbox, view
@@ -15,17 +16,8 @@ from .serialize import order_json
 bp = Blueprint("prom_control", __name__, url_prefix="/__sandbox__")
 
 
-def _options() -> dict:
-    body = request.get_json(silent=True, force=True)
-    return body if isinstance(body, dict) else {}
-
-
-def _problem(status: int, message: str, **extra):
-    return jsonify({"error": message, **extra}), status
-
-
 def _count() -> int:
-    count = _options().get("count", 1)
+    count = json_options().get("count", 1)
     if not isinstance(count, int) or isinstance(count, bool) or count < 0:
         raise Refused(400, {"error": "count must be a non-negative integer"})
     return count
@@ -39,10 +31,10 @@ def _refused(exc: Refused):
 @bp.post("/reset")
 def reset():
     """``{"seed": "demo"|null}`` (default: config ``SEED``) -> empty state, ids restart, faults cleared."""
-    options = _options()
+    options = json_options()
     seed = options.get("seed", sandbox().config["SEED"])
     if seed is not None and seed not in CATALOGS:
-        return _problem(400, f"unknown seed {seed!r}; known: {', '.join(CATALOGS)}")
+        return problem(400, f"unknown seed {seed!r}; known: {', '.join(CATALOGS)}")
     return jsonify({"ok": True, "seeded": sandbox().reset(seed)})
 
 
@@ -64,9 +56,9 @@ def _listing(item: dict) -> dict:
 def listings():
     """``{"items": [{"sku", "quantity", "name", "price", "presence"?, "name_ru"?}]}`` -> Prom products keyed
     by ``external_id`` = sku (an existing one is updated) -> ``{"created": [{"sku", "ref", ...}]}``."""
-    items = _options().get("items")
+    items = json_options().get("items")
     if not isinstance(items, list):
-        return _problem(400, "items must be a list")
+        return problem(400, "items must be a list")
     specs = [_listing(item if isinstance(item, dict) else {}) for item in items]
     store, created = sandbox().store, []
     with store.lock:
@@ -106,7 +98,7 @@ def stock():
 def checkout():
     """A buyer checkout (see ``checkout.py``): 201 with the order as the API shows it, plus ``"_id"``."""
     store = sandbox().store
-    order = place_order(store, _options())
+    order = place_order(store, json_options())
     with store.lock:
         return jsonify({**order_json(order, view()), "_id": order.id}), 201
 
@@ -121,11 +113,11 @@ def event(order_id: int):
     with state.store.lock:
         order = state.store.orders.get(order_id)
         if order is None:
-            return _problem(404, "unknown order")
-        custom = _options().get("status") or f"custom-{min(state.config['CUSTOM_STATUSES'])}"
+            return problem(404, "unknown order")
+        custom = json_options().get("status") or f"custom-{min(state.config['CUSTOM_STATUSES'])}"
         if custom not in {f"custom-{number}" for number in state.config["CUSTOM_STATUSES"]}:
-            return _problem(400, "status must be one of the CUSTOM_STATUSES, e.g. custom-137639")
-        apply_event(state.store, order, str(_options().get("action", "")), custom)
+            return problem(400, "status must be one of the CUSTOM_STATUSES, e.g. custom-137639")
+        apply_event(state.store, order, str(json_options().get("action", "")), custom)
         return jsonify({**order_json(order, view()), "_id": order.id})
 
 
@@ -161,12 +153,12 @@ def calls():
 @bp.post("/fail")
 def fail():
     """``{"status": 500|429|503|"timeout"|"lost", "count": 1, "path": "", "retry_after": 7}`` (``limits.py``)."""
-    options = _options()
+    options = json_options()
     try:
         queued = sandbox().faults.add(options.get("status", 500), int(options.get("count", 1)),
                                       str(options.get("path") or ""), options.get("retry_after"))
     except (TypeError, ValueError) as exc:
-        return _problem(400, str(exc))
+        return problem(400, str(exc))
     return jsonify({"queued": queued})
 
 
@@ -191,10 +183,10 @@ def duplicate():
 @bp.post("/rate")
 def rate():
     """``{"limit": N|null, "window": 60, "block": 60}``: the rate limit (see ``limits.py``)."""
-    options = _options()
+    options = json_options()
     try:
         settings = sandbox().limiter.configure(options.get("limit"), float(options.get("window", 60)),
                                                float(options.get("block", 60)))
     except (TypeError, ValueError) as exc:
-        return _problem(400, str(exc))
+        return problem(400, str(exc))
     return jsonify(settings)

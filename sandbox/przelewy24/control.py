@@ -6,6 +6,7 @@ from html import escape
 
 from flask import Blueprint, current_app, jsonify, redirect, request
 
+from ..controls import json_options, problem
 from .store import NO_PAYMENT
 
 bp = Blueprint("p24_control", __name__)
@@ -15,26 +16,15 @@ def sandbox():
     return current_app.extensions["p24_sandbox"]
 
 
-def _problem(status: int, message: str):
-    response = jsonify({"error": message})
-    response.status_code = status
-    return response
-
-
-def _options() -> dict:
-    body = request.get_json(silent=True, force=True)
-    return body if isinstance(body, dict) else {}
-
-
 def _pay(tx, options: dict):
     """Mark ``tx`` paid (an advance payment until verified) and queue its notification."""
     state = sandbox()
     amount = options.get("amount", tx.amount)
     if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
-        return _problem(400, "amount must be a positive integer (grosze)")
+        return problem(400, "amount must be a positive integer (grosze)")
     with state.store.lock:
         if tx.status != NO_PAYMENT:
-            return _problem(409, "transaction already paid")
+            return problem(409, "transaction already paid")
         state.store.pay(tx, amount, int(options.get("methodId", 25)), options.get("statement"))
     notified = state.notify_payment(tx)
     return jsonify({"sessionId": tx.session_id, "orderId": tx.order_id, "amount": amount, "notification": notified})
@@ -43,12 +33,12 @@ def _pay(tx, options: dict):
 @bp.post("/__sandbox__/pay")
 def pay():
     """``{"sessionId" | "token", "amount"?, "methodId"?, "statement"?}``: the buyer pays."""
-    options = _options()
+    options = json_options()
     store = sandbox().store
     with store.lock:
         tx = store.by_session.get(options.get("sessionId")) or store.by_token.get(options.get("token"))
     if tx is None:
-        return _problem(404, "unknown sessionId/token")
+        return problem(404, "unknown sessionId/token")
     return _pay(tx, options)
 
 
@@ -63,7 +53,7 @@ def notifications():
 @bp.post("/__sandbox__/flush")
 def flush():
     """``{"timeout": 30, "fast_forward": false}``: wait until no notification is pending."""
-    options = _options()
+    options = json_options()
     notifier = sandbox().notifier
     done = notifier.flush(float(options.get("timeout", 30)), fast_forward=bool(options.get("fast_forward")))
     response = jsonify({"flushed": done, "pending": notifier.pending()})
@@ -74,7 +64,7 @@ def flush():
 @bp.post("/__sandbox__/delay")
 def delay():
     """``{"seconds": 2.0, "path": "/api/v1/..."}``: slow API answers down (0 clears)."""
-    options = _options()
+    options = json_options()
     sandbox().faults.set_delay(float(options.get("seconds", 0)), str(options.get("path") or ""))
     return jsonify({"delay": sandbox().faults.delay})
 
@@ -82,7 +72,7 @@ def delay():
 @bp.post("/__sandbox__/fail")
 def fail():
     """``{"status": 503, "count": 1, "retry_after": null}``: the next API requests fail."""
-    options = _options()
+    options = json_options()
     queued = sandbox().faults.add_failures(int(options.get("status", 500)), int(options.get("count", 1)),
                                            options.get("retry_after"))
     return jsonify({"queued_faults": queued})
