@@ -11,9 +11,10 @@ from typing import Any
 from flask import Flask, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from sandbox.faults import FaultQueue, drop_connection
+
 from . import api_actions, api_postings, api_products, control
 from .errors import ApiError, error_response
-from .faults import Faults, drop_connection
 from .limits import RateLimits
 from .push import PushSender
 from .seed import CATALOGS
@@ -59,7 +60,7 @@ def _fault_answer():
         g.ozon_lost = True
         return None
     if fault.mode == "timeout":
-        time.sleep(state.faults.hang_seconds)
+        time.sleep(float(state.config["HANG_SECONDS"]))
         return error_response(504)
     response = error_response(int(fault.mode))
     if fault.retry_after:
@@ -112,7 +113,7 @@ def _after_api(response):
     state = _state()
     state.log_call(request.method, request.path, response.status_code, _named_postings())
     if g.get("ozon_lost"):
-        time.sleep(state.faults.hang_seconds)
+        time.sleep(float(state.config["HANG_SECONDS"]))
         if not drop_connection(request.environ):
             return error_response(504)
     return response
@@ -145,7 +146,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.json.sort_keys = False  # keys in the order Ozon prints them
     app.config.update(settings)
     state = OzonSandbox(
-        settings, Store(), Faults(float(settings["HANG_SECONDS"])),
+        settings, Store(), FaultQueue(),
         RateLimits(int(settings["RATE_PER_SECOND"]), int(settings["STOCK_UPDATES_PER_MINUTE"])),
         PushSender(settings["PUSH_URL"], int(settings["PUSH_RETRIES"]), float(settings["PUSH_RETRY_INTERVAL"]),
                    float(settings["PUSH_TIMEOUT"])),

@@ -156,7 +156,14 @@ def calls():
 
 @bp.post("/fail")
 def fail():
-    """``{"status": 500|429|503|"timeout"|"lost", "count": 1, "path": "", "retry_after": null}``."""
+    """``{"status": 500|429|503|"timeout"|"lost", "count": 1, "path": "/prefix", "retry_after": null}``.
+
+    - a status: the next N matching API requests get it with Ozon's error body (429: code 8 "... per second")
+      and are not processed; Ozon sends no Retry-After, so the header appears only when ``retry_after`` is given;
+    - ``"timeout"``: hang ``HANG_SECONDS``, then 504 code 4, unprocessed;
+    - ``"lost"``: processed, then the answer is held ``HANG_SECONDS`` and the connection is dropped (under
+      the Flask test client, which has no socket, the answer becomes 504 instead).
+    """
     options = json_options()
     try:
         retry_after = options.get("retry_after")

@@ -9,8 +9,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from sandbox.faults import FaultQueue
+
 from . import lifecycle
-from .faults import Faults
 from .lifecycle import Change
 from .limits import RateLimits
 from .models import Posting, now, stamp_ms
@@ -24,7 +25,7 @@ from .store import Store
 class OzonSandbox:
     config: dict[str, Any]
     store: Store
-    faults: Faults
+    faults: FaultQueue
     limits: RateLimits
     pushes: PushSender
     trickle: OrderTrickle | None = None

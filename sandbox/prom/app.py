@@ -13,9 +13,11 @@ from typing import Any
 from flask import Flask, Response, current_app, g, request
 from werkzeug.exceptions import HTTPException
 
+from sandbox.faults import Fault, FaultQueue, drop_connection
+
 from . import api_orders, api_products, control
 from .checkout import OrderTrickle
-from .limits import Fault, FaultQueue, RateLimiter, drop_connection, retry_after_header
+from .limits import RateLimiter, retry_after_header
 from .respond import API_PREFIX, NGINX_STATUSES, error, proxy_page
 from .seed import CATALOGS
 from .store import Store
@@ -101,7 +103,7 @@ def _before() -> Response | None:
         return None
     state = _state()
     g.prom_time = datetime.now(timezone.utc)
-    fault = state.faults.take((request.path, request.path[len(API_PREFIX):]))
+    fault = state.faults.take(request.path, request.path[len(API_PREFIX):])
     if fault is not None and (answer := _fault_answer(state, fault)) is not None:
         return answer
     if not _authorised(str(state.config["TOKEN"])):

@@ -1,4 +1,4 @@
-"""Injected faults and the rate limit of the Prom sandbox (``sandbox/faults.py`` lacks ``Retry-After``).
+"""Injected faults (queued in ``sandbox.faults.FaultQueue``) and the rate limit of the Prom sandbox.
 
 ``POST /__sandbox__/fail {"status": 500|429|503|"timeout"|"lost", "count": N, "path": "/orders",
 "retry_after": 7}``: the next N API requests whose path starts with ``path`` (with or without the
@@ -14,54 +14,10 @@ the sandbox's own: more than ``limit`` authorised requests within ``window`` sec
 from __future__ import annotations
 
 import math
-import socket
 import threading
 import time
 from collections import deque
-from dataclasses import dataclass
 
-MODES = ("timeout", "lost")
-
-
-@dataclass(frozen=True)
-class Fault:
-    mode: int | str
-    path: str
-    retry_after: float | None
-
-
-class FaultQueue:
-    """Queued faults, taken in order by the first request whose path matches."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._queue: deque[Fault] = deque()
-
-    def add(self, mode: object, count: int = 1, path: str = "", retry_after: float | None = None) -> int:
-        if mode not in MODES and not (isinstance(mode, int) and not isinstance(mode, bool) and 400 <= mode <= 599):
-            raise ValueError("status must be an HTTP status 400-599, 'timeout' or 'lost'")
-        if retry_after is not None and (not isinstance(retry_after, (int, float)) or retry_after < 0):
-            raise ValueError("retry_after must be a number of seconds")
-        with self._lock:
-            self._queue.extend([Fault(mode, str(path or ""), retry_after)] * max(0, int(count)))
-            return len(self._queue)
-
-    def take(self, paths: tuple[str, ...]) -> Fault | None:
-        """The first queued fault whose prefix matches one of ``paths`` (full and relative path)."""
-        with self._lock:
-            for index, fault in enumerate(self._queue):
-                if any(path.startswith(fault.path) for path in paths):
-                    del self._queue[index]
-                    return fault
-        return None
-
-    def pending(self) -> int:
-        with self._lock:
-            return len(self._queue)
-
-    def reset(self) -> None:
-        with self._lock:
-            self._queue.clear()
 
 
 class RateLimiter:
@@ -106,14 +62,3 @@ class RateLimiter:
 def retry_after_header(seconds: float) -> str:
     """Whole seconds, at least 1 when there is anything to wait."""
     return str(max(1, math.ceil(seconds)) if seconds > 0 else 0)
-
-
-def drop_connection(environ: dict) -> None:
-    """Close the client's socket so the held answer never arrives (werkzeug's server only)."""
-    sock = environ.get("werkzeug.socket")
-    if sock is None:
-        return
-    try:
-        sock.shutdown(socket.SHUT_RDWR)
-    except OSError:
-        pass

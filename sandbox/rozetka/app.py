@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import socket
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -11,12 +10,14 @@ from typing import Any
 from flask import Flask, current_app, g, request
 from werkzeug.exceptions import HTTPException
 
+from sandbox.faults import FaultQueue, drop_connection
+
 from . import auth, control, items_api, orders_api
 from .auth import Sessions
 from .checkout import OrderTrickle
 from .clock import Clock
 from .envelope import http_error
-from .limits import FaultQueue, RateLimiter
+from .limits import RateLimiter
 from .seed import CATALOGS
 from .store import Store
 
@@ -93,16 +94,6 @@ def _guard():
     return auth.refusal(state.sessions, state.config.get("API_TOKEN"))
 
 
-def _drop_connection() -> None:
-    """Close the client's socket (werkzeug server only); werkzeug's later write fails quietly."""
-    sock = request.environ.get("werkzeug.socket")
-    if sock is not None:
-        try:
-            sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
-
-
 def _after(response):
     """Log the seller call; a ``lost`` fault holds the processed answer HANG_SECONDS, then drops it."""
     if not _is_api():
@@ -112,7 +103,7 @@ def _after(response):
                          response.status_code, fault)
     if fault == "lost":
         time.sleep(float(state.config["HANG_SECONDS"]))
-        _drop_connection()
+        drop_connection(request.environ)
     return response
 
 

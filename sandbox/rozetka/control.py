@@ -133,7 +133,7 @@ def fail():
     body = _body()
     try:
         queued = _state().faults.add(body.get("status", 500), _count(body), str(body.get("path") or ""),
-                                     int(body.get("retry_after", 2)))
+                                     max(1, int(body.get("retry_after", 2))))
     except (TypeError, ValueError) as exc:
         return _problem(400, {"error": str(exc)})
     return jsonify({"queued": queued})

@@ -4,8 +4,8 @@
 "retry_after": 7}``: the next N API requests whose path starts with ``path`` get that answer. A status is
 answered at once with the Rozetka envelope (429 with ``Retry-After: retry_after``), unprocessed;
 ``"timeout"`` hangs HANG_SECONDS then answers 504, unprocessed; ``"lost"`` IS processed, then the answer is
-held HANG_SECONDS and the connection dropped (the client never learns the result). The shared
-``sandbox.faults.Faults`` has no Retry-After, hence this queue.
+held HANG_SECONDS and the connection dropped (the client never learns the result). Faults are
+queued in ``sandbox.faults.FaultQueue``.
 
 ``POST /__sandbox__/rate {"limit": N, "window": 60, "block": 60}``: Rozetka documents no limit, so it is off
 by default [unv]; once set, more than ``limit`` API requests within ``window`` seconds block every request for
@@ -17,53 +17,9 @@ from __future__ import annotations
 import math
 import threading
 from collections import deque
-from dataclasses import dataclass
 
 from .clock import Clock
 
-MODES = ("timeout", "lost")
-
-
-@dataclass(frozen=True)
-class Fault:
-    mode: int | str
-    path: str
-    retry_after: int
-
-
-class FaultQueue:
-    """Queued faults, matched by path prefix, first come first served."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._queue: deque[Fault] = deque()
-
-    def add(self, mode: int | str, count: int = 1, path: str = "", retry_after: int = 2) -> int:
-        """Queue ``count`` faults; the queue length. ValueError on a bad mode."""
-        if isinstance(mode, str) and mode.isdigit():
-            mode = int(mode)
-        if mode not in MODES and not (isinstance(mode, int) and not isinstance(mode, bool) and 400 <= mode <= 599):
-            raise ValueError("status must be an HTTP status 400-599, 'timeout' or 'lost'")
-        fault = Fault(mode, str(path or ""), max(1, int(retry_after)))
-        with self._lock:
-            self._queue.extend([fault] * max(0, int(count)))
-            return len(self._queue)
-
-    def take(self, path: str) -> Fault | None:
-        with self._lock:
-            for index, fault in enumerate(self._queue):
-                if path.startswith(fault.path):
-                    del self._queue[index]
-                    return fault
-        return None
-
-    def pending(self) -> int:
-        with self._lock:
-            return len(self._queue)
-
-    def reset(self) -> None:
-        with self._lock:
-            self._queue.clear()
 
 
 class RateLimiter:
