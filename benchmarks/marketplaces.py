@@ -5,7 +5,7 @@ the WooCommerce sandbox and the Allegro, Rozetka, Ozon and Prom.ua sandboxes (``
 with their demo catalogs and their REAL pacing: Allegro applies quantity commands asynchronously, Ozon
 takes one update per product/warehouse pair per 30 s), ``stockbridge web`` (gunicorn 2 x 4), 3 workers,
 1 scheduler; onboarding through the CLI as the README says (``shop connect``, ``catalog import``,
-``channel add/connect/map``) with each marketplace's default poll interval (Allegro 2 s, others 3 s).
+``channel add/connect/map``) with each marketplace's default poll interval (Allegro and Ozon 1 s, Rozetka and Prom 3 s).
 
 Load: ``SALES`` checkouts, one every ``SPACING`` s, round-robin over the five channels and the seven demo
 SKUs (each SKU starts at 1000 units, so every figure only goes down). A watcher per channel reads the
@@ -28,6 +28,7 @@ from collections import defaultdict
 from benchmarks import common
 from benchmarks.common import ADMIN_TOKEN, PY, Children
 from benchmarks.propagation import COMMERCIAL
+from connector.marketplaces import DEFAULTS
 
 SALES, SPACING, WATCH = 70, 0.7, 0.02
 START = 1000
@@ -229,7 +230,7 @@ def run(quick: bool) -> dict:
     SALES = 15 if quick else SALES
     results = {"config": {"sales": SALES, "spacing_s": SPACING, "watch_interval_s": WATCH, "start_stock": START,
                           "topology": "5 sandboxes + stockbridge web (2x4) + 3 workers + 1 scheduler",
-                          "poll_seconds": {"allegro": 2, "rozetka": 3, "ozon": 3, "prom": 3},
+                          "poll_seconds": {kind: DEFAULTS[kind]["poll_seconds"] for kind in MARKETS},
                           "ozon_pair_interval_s": 30, "workdir": str(wd)},
                "commercial_intervals_for_context": COMMERCIAL, "backends": {}}
     try:

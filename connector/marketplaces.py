@@ -23,10 +23,12 @@ TITLES = {"allegro": "Allegro", "rozetka": "Rozetka", "ozon": "Ozon", "prom": "P
 #: Per kind, the settings a new account starts with (each can be changed with ``channel add --set``).
 #: ``hold_minutes``: an unpaid marketplace order keeps its units until the marketplace cancels it (the
 #: marketplace itself keeps them off sale meanwhile), so holds last a week rather than an hour.
+#: poll_seconds: Allegro (9,000 requests/min per Client_ID) and Ozon (50/s) allow a poll a second; Rozetka and
+#: Prom document no limit, so they are asked every 3 s (an Ozon push notice triggers an early poll).
 DEFAULTS = {
-    "allegro": {"poll_seconds": 2, "sweep_seconds": 600, "drift_seconds": 300, "hold_minutes": 10080, "out_of_stock": "suspend"},
+    "allegro": {"poll_seconds": 1, "sweep_seconds": 600, "drift_seconds": 300, "hold_minutes": 10080, "out_of_stock": "suspend"},
     "rozetka": {"poll_seconds": 3, "sweep_seconds": 600, "drift_seconds": 300, "hold_minutes": 10080, "out_of_stock": "cancel"},
-    "ozon": {"poll_seconds": 3, "sweep_seconds": 600, "drift_seconds": 300, "hold_minutes": 10080, "out_of_stock": "cancel"},
+    "ozon": {"poll_seconds": 1, "sweep_seconds": 600, "drift_seconds": 300, "hold_minutes": 10080, "out_of_stock": "cancel"},
     "prom": {"poll_seconds": 3, "sweep_seconds": 600, "drift_seconds": 300, "hold_minutes": 10080, "out_of_stock": "cancel"},
     "manual": {"hold_minutes": 10080, "out_of_stock": "alert"},
 }
