@@ -12,15 +12,19 @@ every channel hears the new figure.
 
 from __future__ import annotations
 
+import json
 import socket
 import subprocess
 import sys
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import requests
 
 DEMO_SHOP = "demo"
+MANUAL_CHANNEL = "oozor"
+MARKER = "demo-channels.json"  # in the data dir: the channels the demo created, so a restart can replace them
 CK, CS = "ck_demo_sandbox_key", "cs_demo_sandbox_secret"
 
 
@@ -88,6 +92,38 @@ def _cli(*args: str) -> None:
     subprocess.run([sys.executable, "-m", "connector.cli", *args], check=True)
 
 
+def remember_demo(data_dir: Path, urls: dict[str, str]) -> None:
+    """Written before onboarding: the channels the demo creates and the sandbox each one talks to."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    (data_dir / MARKER).write_text(json.dumps({**urls, MANUAL_CHANNEL: ""}), encoding="utf-8")
+
+
+def only_previous_demo(data_dir: Path, existing: dict[str, str]) -> bool:
+    """True when every channel there is ({name: base URL}) is one an earlier demo created against its own
+    sandboxes, whose state died with them; an owner's channel, even one called "demo", never matches."""
+    try:
+        created = json.loads((data_dir / MARKER).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    if not isinstance(created, dict) or not existing:
+        return False
+    return all(name in created and (url or "").startswith(created[name]) for name, url in existing.items())
+
+
+def discard_previous_demo(database_url: str, redis_url: str) -> None:
+    """Empty the database and our Redis keys: the old demo's orders name sandbox orders that no longer exist."""
+    from redis import Redis
+
+    from connector.migrate import empty_database
+
+    empty_database(database_url)
+    redis = Redis.from_url(redis_url)
+    for pattern in ("sb:*", "rq:*"):
+        keys = list(redis.scan_iter(pattern, count=1000))
+        for start in range(0, len(keys), 500):
+            redis.delete(*keys[start:start + 500])
+
+
 def onboard(urls: dict[str, str], public_url: str) -> None:
     """Connect the sandbox shop and marketplaces exactly as the README tells an owner to."""
     shop_url = urls[DEMO_SHOP]
@@ -99,7 +135,7 @@ def onboard(urls: dict[str, str], public_url: str) -> None:
     _cli("catalog", "import", DEMO_SHOP)
     for market in MARKETPLACES:
         _connect_marketplace(market, urls[market.name], public_url)
-    _cli("channel", "add", "oozor", "--kind", "manual")
+    _cli("channel", "add", MANUAL_CHANNEL, "--kind", "manual")
     print(f"demo ready: one stock for the sandbox shop {shop_url} and "
           + ", ".join(f"{m.name} {urls[m.name]}" for m in MARKETPLACES) + "; each places orders every few seconds\n"
           f"  watch it:  stockbridge stock show KUB-ZOLC-330   |   stockbridge events list\n"

@@ -26,6 +26,22 @@ def upgrade(database_url: str, revision: str = "head") -> None:
     command.upgrade(config, revision)
 
 
+def empty_database(database_url: str) -> None:
+    """Delete every row of every table (the schema stays): a discarded demo, a test's clean slate."""
+    from sqlalchemy import text
+
+    from connector.models import Base
+
+    engine = get_engine(database_url)
+    tables = [table.name for table in reversed(Base.metadata.sorted_tables)]
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(text("TRUNCATE " + ", ".join(tables) + " RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                conn.execute(text(f"DELETE FROM {table}"))
+
+
 def autogenerate(database_url: str, message: str) -> None:
     """Developer helper: write a new revision from the models' diff."""
     command.revision(alembic_config(database_url), message=message, autogenerate=True)

@@ -38,15 +38,24 @@ def _start(command: list[str]) -> subprocess.Popen:
 
 
 def _needs_demo(demo: bool | None) -> bool:
-    if demo is not None:
-        return demo
-    from sqlalchemy import func, select
+    """The demo runs when asked, or when nothing is configured; an earlier demo's channels are replaced
+    (their sandboxes kept their state in memory), while any channel of the owner's own ends the demo."""
+    from sqlalchemy import select
 
+    from connector import demo as demo_module
     from connector.db import get_engine
     from connector.models import Channel
 
-    with get_engine(load_settings().database_url).connect() as conn:
-        return conn.execute(select(func.count()).select_from(Channel)).scalar_one() == 0
+    if demo is False:
+        return False
+    settings = load_settings()
+    with get_engine(settings.database_url).connect() as conn:
+        existing = {name: url for name, url in conn.execute(select(Channel.name, Channel.base_url))}
+    if existing and demo_module.only_previous_demo(default_data_dir(), existing):
+        print("replacing the previous demo: its orders and figures are discarded", flush=True)
+        demo_module.discard_previous_demo(settings.database_url, settings.redis_url)
+        existing = {}
+    return bool(demo) or not existing
 
 
 def run_all(*, host: str, port: int, worker_count: int, demo: bool | None = None, demo_port: int = 8089) -> None:
@@ -54,9 +63,10 @@ def run_all(*, host: str, port: int, worker_count: int, demo: bool | None = None
     commands = _commands(host, port, worker_count)
     with_demo, urls = _needs_demo(demo), {}
     if with_demo:
-        from connector.demo import demo_commands
+        from connector.demo import demo_commands, remember_demo
 
         sandboxes, urls = demo_commands(demo_port)
+        remember_demo(default_data_dir(), urls)
         commands += sandboxes
     stopping = False
 

@@ -94,19 +94,9 @@ def database_url(request, tmp_path_factory):
 
 
 def _truncate(url: str) -> None:
-    from sqlalchemy import text
+    from connector.migrate import empty_database
 
-    from connector.db import get_engine
-    from connector.models import Base
-
-    engine = get_engine(url)
-    tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
-    with engine.begin() as conn:
-        if engine.dialect.name == "postgresql":
-            conn.execute(text("TRUNCATE " + ", ".join(tables) + " RESTART IDENTITY CASCADE"))
-        else:
-            for table in tables:
-                conn.execute(text(f"DELETE FROM {table}"))
+    empty_database(url)
 
 
 @pytest.fixture
