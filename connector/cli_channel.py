@@ -84,7 +84,8 @@ def channel_add(name, kind, url, credentials, settings, mirror_to, buffer) -> No
             view = channels.public_view(channel)
     except ConfigurationError as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(f"{marketplaces.TITLES[kind]} account {name} saved; next: stockbridge channel connect {name}")
+    step = f"stockbridge manual import {name} ORDERS.csv" if kind == "manual" else f"stockbridge channel connect {name}"
+    click.echo(f"{marketplaces.TITLES[kind]} account {name} saved; next: {step}")
     click.echo(json.dumps(view["settings"], ensure_ascii=False))
 
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import socket
-import subprocess
 import sys
 import time
 from dataclasses import dataclass
@@ -89,7 +88,15 @@ def wait_until_up(url: str, timeout: float = 60) -> None:
 
 
 def _cli(*args: str) -> None:
-    subprocess.run([sys.executable, "-m", "connector.cli", *args], check=True)
+    """One ``stockbridge`` command, as an owner would type it, run in this process (no Python start each)."""
+    import click
+
+    from connector.cli import main
+
+    try:
+        main.main(args=list(args), prog_name="stockbridge", standalone_mode=False)
+    except click.ClickException as exc:
+        raise RuntimeError(f"stockbridge {' '.join(args[:2])}: {exc.format_message()}") from exc
 
 
 def remember_demo(data_dir: Path, urls: dict[str, str]) -> None:

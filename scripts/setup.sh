@@ -41,4 +41,8 @@ if ! command -v redis-server >/dev/null && [ -z "${STOCKBRIDGE_REDIS_URL:-}" ]; 
 if [ "$EXTRAS" = test ] && ! command -v chromium >/dev/null; then apt_install chromium; fi
 # Labels and packing slips embed DejaVu Sans (Polish and Cyrillic glyphs).
 if [ ! -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]; then apt_install fonts-dejavu-core; fi
+# Byte-compile our own modules (incremental): every web/worker/sandbox/CLI process would otherwise compile them
+# again on start when PYTHONDONTWRITEBYTECODE is set.
+"$VENV/bin/python" -m compileall -q -j 0 "$ROOT/connector" "$ROOT/workers" "$ROOT/webhooks" "$ROOT/console" \
+  "$ROOT/mappers" "$ROOT/sandbox" "$ROOT/tests" "$ROOT/benchmarks" >/dev/null || true
 export PATH="$VENV/bin:$PATH"

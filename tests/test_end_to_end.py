@@ -4,24 +4,17 @@ with a note in the shop, dropped webhooks are caught up exactly once, a disabled
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 
 import pytest
 import requests
 
-from tests.conftest import ADMIN_TOKEN, ROOT
+from tests.conftest import ADMIN_TOKEN
+from tests.helpers import cli
 from tests.processes import CK, CS, start_sandbox, start_web, start_worker, wait_for
 
 AUTH = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 
 
-def cli(*args: str) -> str:
-    result = subprocess.run([sys.executable, "-m", "connector.cli", *args], cwd=ROOT, env=os.environ.copy(),
-                            capture_output=True, text=True, timeout=120)
-    assert result.returncode == 0, result.stdout + result.stderr
-    return result.stdout
 
 
 @pytest.fixture
@@ -61,13 +54,13 @@ def flush(stack):
 
 
 def test_connect_import_reserve_and_push_back(stack):
-    out = cli("shop", "connect", "shop1", "--public-url", stack["web"])
+    out = cli("shop", "connect", "shop1", "--public-url", stack["web"]).stdout
     assert out.count(" created ") == 5 and "REST API keys accepted" in out
-    assert cli("shop", "connect", "shop1", "--public-url", stack["web"]).count(" updated ") == 5  # re-run is safe
+    assert cli("shop", "connect", "shop1", "--public-url", stack["web"]).stdout.count(" updated ") == 5  # re-run is safe
     hooks = requests.get(stack["shop"] + "/__sandbox__/webhooks", timeout=5).json()["webhooks"]
     assert len(hooks) == 5 and all(not h["pending_delivery"] for h in hooks)  # every ping answered 200
 
-    assert "imported" in cli("catalog", "import", "shop1")
+    assert "imported" in cli("catalog", "import", "shop1").stdout
     assert api(stack, "/api/stock/TOR-ZDZB").json()["on_hand"] == 3
     assert api(stack, "/api/stock/TSH-VYSH-L").json()["available"] == shop_stock(stack)["TSH-VYSH-L"]
 
@@ -99,7 +92,7 @@ def test_dropped_webhooks_are_caught_up_exactly_once(stack):
     order = place(stack, [{"sku": "NOT-GES-A5", "quantity": 4}])
     flush(stack)
     assert api(stack, f"/api/orders/shop1/{order['id']}").status_code == 404
-    out = cli("reconcile", "--no-drift")
+    out = cli("reconcile", "--no-drift").stdout
     assert "1 missed order states" in out
     wait_for(lambda: api(stack, f"/api/orders/shop1/{order['id']}").status_code == 200, what="caught-up order")
     cli("reconcile", "--no-drift")  # a second pass finds nothing new

@@ -4,23 +4,17 @@ one Redis, the shared database. Every order lands exactly once and the shop ends
 from __future__ import annotations
 
 import itertools
-import os
-import subprocess
-import sys
 
 import requests
 
-from tests.conftest import ADMIN_TOKEN, ROOT
-from tests.helpers import SECRET, php_json, woo_headers, woo_order
+from tests.conftest import ADMIN_TOKEN
+from tests.helpers import SECRET, cli, php_json, woo_headers, woo_order
 from tests.processes import CK, CS, Proc, start_sandbox, start_web, start_worker, wait_for
 
 AUTH = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 ORDERS = 60
 
 
-def cli(*args):
-    subprocess.run([sys.executable, "-m", "connector.cli", *args], cwd=ROOT, env=os.environ.copy(), check=True,
-                   capture_output=True, timeout=120)
 
 
 def test_several_web_processes_and_workers_share_one_truth(env):

@@ -15,17 +15,12 @@ from sqlalchemy import select
 from connector.db import transaction
 from connector.models import Label, Shipment
 from tests.conftest import ROOT, free_port
-from tests.helpers import SECRET, deliver, drain, woo_order
+from tests.helpers import SECRET, cli, deliver, drain, woo_order
 from tests.processes import CK, CS, Proc, start_sandbox, wait_http
 
 TOKEN, ORG = "inpost-test-token", "4321"
 
 
-def cli(*args):
-    result = subprocess.run([sys.executable, "-m", "connector.cli", *args], cwd=ROOT, env=os.environ.copy(),
-                            capture_output=True, text=True, timeout=60)
-    assert result.returncode == 0, result.stderr
-    return result.stdout
 
 
 @pytest.fixture
@@ -135,7 +130,7 @@ def test_print_all_new_labels_as_one_file(stack, engine, tmp_path):
                       json={"id": shipment.carrier_ref, "status": "confirmed"})
         fetch_label(shipment.id)
     pdf = tmp_path / "labels.pdf"
-    assert "3 labels written" in cli("labels", "print", "--layout", "A4x4", "--output", str(pdf))
+    assert "3 labels written" in cli("labels", "print", "--layout", "A4x4", "--output", str(pdf)).stdout
     reader = PdfReader(str(pdf))
     assert len(reader.pages) == 1 and round(float(reader.pages[0].mediabox.width)) == 595
     assert "no label to print" in subprocess.run(

@@ -8,14 +8,12 @@ marketplace every ``poll_seconds``.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from dataclasses import dataclass, field
 
 import requests
 
-from tests.conftest import ROOT, free_port
+from tests.conftest import free_port
+from tests.helpers import cli
 from tests.processes import CK, CS, Proc, start_sandbox, start_web, start_worker, wait_for, wait_http
 
 
@@ -40,11 +38,6 @@ MARKETS = (
 )
 
 
-def cli(*args: str) -> str:
-    result = subprocess.run([sys.executable, "-m", "connector.cli", *args], cwd=ROOT, env=os.environ.copy(),
-                            capture_output=True, text=True, timeout=120)
-    assert result.returncode == 0, result.stdout + result.stderr
-    return result.stdout
 
 
 @dataclass

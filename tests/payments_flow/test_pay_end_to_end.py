@@ -6,16 +6,14 @@ paid in Stockbridge AND in the shop (processing, transaction id, private note), 
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from urllib.parse import parse_qs, urlparse
 
 import pytest
 import requests
 
 from pay_support import P24_ACCOUNT, PAYU_ACCOUNT
-from tests.conftest import ADMIN_TOKEN, ROOT, free_port
+from tests.conftest import ADMIN_TOKEN, free_port
+from tests.helpers import cli
 from tests.processes import CK, CS, Proc, start_sandbox, start_web, start_worker, wait_for, wait_http
 
 AUTH = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
@@ -23,11 +21,6 @@ WOO = {"params": {"consumer_key": CK, "consumer_secret": CS}, "headers": {"X-For
        "timeout": 5}
 
 
-def cli(*args: str) -> subprocess.CompletedProcess:
-    result = subprocess.run([sys.executable, "-m", "connector.cli", *args], cwd=ROOT, env=os.environ.copy(),
-                            capture_output=True, text=True, timeout=60)
-    assert result.returncode == 0, result.stdout + result.stderr
-    return result
 
 
 def start_gateway(module: str, *extra: str) -> tuple[Proc, str]:

@@ -9,16 +9,13 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 import re
-import subprocess
-import sys
 
 import pytest
 import requests
 from sqlalchemy import create_engine
 
-from tests.conftest import ROOT, free_port
+from tests.conftest import free_port
 from tests.processes import Proc, wait_for, wait_http
 
 INPOST_TOKEN, INPOST_ORG = "inpost-e2e-token", "4321"
@@ -43,12 +40,6 @@ UA_NAME = ("Олена", "Коваль")
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
-def cli(*args: str, ok: bool = True) -> subprocess.CompletedProcess:
-    result = subprocess.run([sys.executable, "-m", "connector.cli", *args], cwd=ROOT, env=os.environ.copy(),
-                            capture_output=True, text=True, timeout=60)
-    if ok:
-        assert result.returncode == 0, result.stdout + result.stderr
-    return result
 
 
 def start_inpost(confirm_delay: str = "none", *extra: str) -> tuple[Proc, str]:

@@ -23,7 +23,8 @@ from sqlalchemy import text, update
 
 from tests.conftest import ADMIN_TOKEN, _truncate
 from tests.processes import CK, CS, start_sandbox, start_web, start_worker, wait_for
-from tests.shipping.conftest import (NP_KEY, PL_NAME, SKU, UA_NAME, WAREHOUSE_PASSWORD, carrier_add_args, cli,
+from tests.helpers import cli
+from tests.shipping.conftest import (NP_KEY, PL_NAME, SKU, UA_NAME, WAREHOUSE_PASSWORD, carrier_add_args,
                                      csrf_token, pl_checkout, reader, set_shop_rules, start_inpost, start_np, ua_checkout)
 
 A6 = (297.6, 419.5)

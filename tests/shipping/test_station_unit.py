@@ -227,7 +227,8 @@ def test_expiring_key_raises_an_alert_until_renewed(station, engine):
 
 def test_expires_option_of_carrier_add(warehouse_env, engine):
     from connector import channels
-    from tests.shipping.conftest import carrier_add_args, cli
+    from tests.helpers import cli
+    from tests.shipping.conftest import carrier_add_args
 
     inpost, np = carrier_add_args("http://127.0.0.1:9", "http://127.0.0.1:9", np_expires="2027-11-01", inpost_zpl="300")
     cli(*np)
