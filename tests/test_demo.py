@@ -54,9 +54,8 @@ def _every_channel_agrees(web: str, shop: str, markets: dict[str, str], sku: str
                for name, value in shown.items())
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # the demo's embedded default only
 def test_run_with_nothing_configured_shares_one_stock_across_five_channels(env):
-    if not env["database_url"].startswith("sqlite"):
-        pytest.skip("the demo is the embedded default, SQLite; PostgreSQL is covered by the race and scale-out tests")
     port, shop_port = free_port(), free_port()
     run = Proc(["-m", "connector.cli", "run", "--port", str(port), "--demo-port", str(shop_port)], name="run")
     web, shop = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{shop_port}"
