@@ -53,11 +53,14 @@ def _differs(session, listing: Listing, shown: dict[str, tuple[int, bool]]) -> b
     if figure is None or seen is None:
         return False
     units, on_sale = seen
+    listing.last_seen = units
+    was_under = bool((listing.state or {}).get("under_since"))
     state = {k: v for k, v in (listing.state or {}).items() if k != "under_since"}
     if not on_sale and figure > 0:
-        state["ended"] = True
-    elif units < figure and not (listing.state or {}).get("under_since"):
-        state["under_since"] = utcnow().isoformat()
+        listing.state = {**state, "ended": True}
+        return True
+    if units < figure and not was_under:  # the first sighting: perhaps a sale we have not polled yet
+        listing.state = {**state, "under_since": utcnow().isoformat()}
+        return False
     listing.state = state
-    listing.last_seen = units
-    return (not on_sale and figure > 0) or units > figure or (units < figure and "under_since" not in state)
+    return units != figure

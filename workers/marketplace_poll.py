@@ -7,12 +7,13 @@ events; list filters by modification time miss changes whose timestamp lags) and
 ``workers.marketplace_drift.drift_channel`` every ``drift_seconds`` (what the offers show). A poll stores
 what it finds in the inbox through the adapter (committed before the cursor moves), saves its
 checkpoint whatever happens, and triggers the drain. ``trigger_poll`` starts one at once (an Ozon push,
-the operator, the pre-push refresh).
+the operator).
 """
 
 from __future__ import annotations
 
 import logging
+from typing import NamedTuple
 
 from redis.exceptions import LockError
 from sqlalchemy import select
@@ -32,10 +33,20 @@ CHECKPOINT = "marketplace_poll"
 LOCK_SECONDS = 300
 
 
-#: (beat, setting, default seconds, job, what the job does) per marketplace account.
-BEATS = (("poll", "poll_seconds", 5, "workers.marketplace_poll.poll_channel", "poll new orders from"),
-         ("sweep", "sweep_seconds", 600, "workers.marketplace_poll.sweep_channel", "sweep open orders of"),
-         ("drift", "drift_seconds", 300, "workers.marketplace_drift.drift_channel", "compare offers with the ledger for"))
+class Beat(NamedTuple):
+    """One recurring job per marketplace account: its setting, default interval, job and job description."""
+
+    name: str
+    setting: str
+    default_seconds: int
+    job: str
+    what: str
+
+
+POLL = Beat("poll", "poll_seconds", 5, "workers.marketplace_poll.poll_channel", "poll new orders from")
+SWEEP = Beat("sweep", "sweep_seconds", 600, "workers.marketplace_poll.sweep_channel", "sweep open orders of")
+DRIFT = Beat("drift", "drift_seconds", 300, "workers.marketplace_drift.drift_channel", "compare offers with the ledger for")
+BEATS = (POLL, SWEEP, DRIFT)
 
 
 def _beat_key(channel_id: int, beat: str) -> str:
@@ -49,28 +60,27 @@ def poll_due() -> str:
                     if c.kind != "manual" and not (c.settings or {}).get("paused")]
     redis, started = context.redis(), 0
     for channel_id, name, settings in accounts:
-        for beat, setting, default, job, what in BEATS:
-            seconds = max(int(float(settings.get(setting, default))), 1)
-            if redis.set(_beat_key(channel_id, beat), 1, nx=True, ex=seconds):
-                _enqueue(redis, job, channel_id, f"{what} {name}")
+        for beat in BEATS:
+            seconds = max(int(float(settings.get(beat.setting, beat.default_seconds))), 1)
+            if redis.set(_beat_key(channel_id, beat.name), 1, nx=True, ex=seconds):
+                _enqueue(redis, beat, channel_id, name)
                 started += 1
     return f"{started} marketplace jobs started"
 
 
 def queue_poll(redis, channel_id: int, name: str, *, sweep: bool = False) -> None:
     """An operator's "Poll now" / "Sweep now"."""
-    beat = BEATS[1] if sweep else BEATS[0]
-    _enqueue(redis, beat[3], channel_id, f"{beat[4]} {name}")
+    _enqueue(redis, SWEEP if sweep else POLL, channel_id, name)
 
 
-def _enqueue(redis, job: str, channel_id: int, description: str) -> None:
-    queue(redis, "ingest").enqueue(job, channel_id, description=description, result_ttl=60, failure_ttl=24 * 3600,
-                                   job_timeout=LOCK_SECONDS)
+def _enqueue(redis, beat: Beat, channel_id: int, name: str) -> None:
+    queue(redis, "ingest").enqueue(beat.job, channel_id, description=f"{beat.what} {name}", result_ttl=60,
+                                   failure_ttl=24 * 3600, job_timeout=LOCK_SECONDS)
 
 
 def trigger_poll(redis, channel_id: int, name: str) -> None:
     """Poll now (an Ozon push): the next beat starts from here."""
-    redis.set(_beat_key(channel_id, "poll"), 1, ex=1)
+    redis.set(_beat_key(channel_id, POLL.name), 1, ex=1)
     queue_poll(redis, channel_id, name)
 
 
